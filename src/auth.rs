@@ -1,0 +1,219 @@
+//! Logging in: the OAuth token request of each flow, and what its errors usually mean.
+
+use serde::Deserialize;
+
+use crate::config::{normalize_base_url, AuthFlow, Config};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::transport::{excerpt, Body, Call, Transport};
+use crate::url::{form_encode, Origin};
+
+/// The token endpoint, below the login URL.
+pub(crate) const TOKEN_PATH: &str = "/services/oauth2/token";
+
+/// A logged-in session: where to send calls and the token that opens the door.
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub access_token: Secret,
+    pub instance_url: String,
+    pub origin: Origin,
+}
+
+impl Session {
+    /// A session from a ready token; the instance URL is checked like a login's.
+    pub fn ready(access_token: Secret, instance_url: &str) -> Result<Session> {
+        let instance_url = normalize_base_url("SF_INSTANCE_URL", instance_url)?;
+        Ok(Session {
+            origin: origin_of(&instance_url),
+            access_token,
+            instance_url,
+        })
+    }
+}
+
+fn origin_of(checked_url: &str) -> Origin {
+    Origin::parse(checked_url).unwrap_or(Origin {
+        scheme: "https".into(),
+        host: String::new(),
+        port: 443,
+    })
+}
+
+/// The token response. No `Debug`: it holds the token.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+    instance_url: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Logs in with `flow` (any flow but [`AuthFlow::AccessToken`]).
+pub(crate) fn login(transport: &Transport, config: &Config, flow: AuthFlow) -> Result<Session> {
+    let login_url = normalize_base_url("SF_LOGIN_URL", &config.login_url)?;
+    let url = format!("{login_url}{TOKEN_PATH}");
+    let client_id = config.client_id.as_deref().unwrap_or_default();
+    let client_secret = config
+        .client_secret
+        .as_ref()
+        .map(Secret::expose)
+        .unwrap_or_default();
+    let password_and_token;
+    let params: Vec<(&str, &str)> = match flow {
+        AuthFlow::Password => {
+            password_and_token = Secret::new(format!(
+                "{}{}",
+                config
+                    .password
+                    .as_ref()
+                    .map(Secret::expose)
+                    .unwrap_or_default(),
+                config
+                    .security_token
+                    .as_ref()
+                    .map(Secret::expose)
+                    .unwrap_or_default()
+            ));
+            vec![
+                ("grant_type", "password"),
+                ("client_id", client_id),
+                ("client_secret", client_secret),
+                ("username", config.username.as_deref().unwrap_or_default()),
+                ("password", password_and_token.expose()),
+            ]
+        }
+        AuthFlow::ClientCredentials => vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ],
+        AuthFlow::AccessToken => {
+            return Err(Error::InvalidConfig {
+                setting: "SF_AUTH_FLOW",
+                message: "the access-token flow cannot log in: set credentials for another flow"
+                    .into(),
+            })
+        }
+    };
+    let form = Secret::new(form_encode(&params));
+    log::info!("logging in to {login_url} ({flow})");
+    let reply = transport.send(Call {
+        method: "POST",
+        url: &url,
+        path: TOKEN_PATH,
+        headers: &[("Accept", "application/json")],
+        body: Some(Body {
+            content_type: "application/x-www-form-urlencoded",
+            bytes: form.expose().as_bytes(),
+        }),
+        timeout: config.login_timeout,
+    })?;
+    let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
+    match parsed {
+        Some(TokenResponse {
+            access_token: Some(token),
+            instance_url: Some(instance),
+            ..
+        }) if reply.status == 200 => {
+            let instance_url =
+                normalize_base_url("instance_url (from the token response)", &instance)?;
+            log::info!("logged in; instance {instance_url}");
+            Ok(Session {
+                origin: origin_of(&instance_url),
+                access_token: Secret::new(token),
+                instance_url,
+            })
+        }
+        Some(TokenResponse {
+            error: Some(error),
+            error_description,
+            ..
+        }) => Err(Error::Auth {
+            flow,
+            status: reply.status,
+            error,
+            description: error_description.unwrap_or_default(),
+        }),
+        _ => Err(Error::UnexpectedBody {
+            method: "POST",
+            path: TOKEN_PATH.to_string(),
+            status: reply.status,
+            problem: if reply.body.is_empty() {
+                "an empty body instead of a token response".into()
+            } else {
+                "a body that is not a token response".into()
+            },
+            excerpt: if reply.status == 200 {
+                String::new()
+            } else {
+                excerpt(&reply.body)
+            },
+        }),
+    }
+}
+
+/// What an OAuth error usually means, in words a user can act on.
+pub(crate) fn hint(flow: AuthFlow, error: &str, description: &str) -> Option<&'static str> {
+    let d = description.to_ascii_lowercase();
+    Some(match (error, d.as_str()) {
+        ("invalid_grant", "authentication failure") if flow == AuthFlow::Password => {
+            "usual causes: the security token is not appended to the password (it is needed from IP addresses outside the org's trusted ranges: set SF_SECURITY_TOKEN, reset it under Settings > Reset My Security Token); a wrong username or password; or the org blocks the username-password flow (the default in orgs created since Summer '23; Salesforce retires the flow for connected apps in Winter '27): switch to the client-credentials flow (SF_CLIENT_ID + SF_CLIENT_SECRET with your My Domain SF_LOGIN_URL)"
+        }
+        ("invalid_grant", "authentication failure") => {
+            "usual causes: wrong credentials, or the flow is not enabled for the connected app"
+        }
+        ("invalid_grant", "request not supported on this domain") => {
+            "the client-credentials flow works only on the org's My Domain login URL: set SF_LOGIN_URL to https://NAME.my.salesforce.com (sandbox: https://NAME--SBX.sandbox.my.salesforce.com), not login.salesforce.com or test.salesforce.com"
+        }
+        ("invalid_grant", d) if d.contains("client credentials user") => {
+            "the connected app has no run-as user: enable the client credentials flow and set its Run As user in the app's policies"
+        }
+        ("invalid_grant", "user hasn't approved this consumer") => {
+            "the connected app is not authorized for this user: set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set"
+        }
+        ("invalid_grant", "login rate exceeded") => {
+            "Salesforce allows 3,600 logins per user per hour: reuse sessions instead of logging in for every call"
+        }
+        ("invalid_grant", "inactive user") => "the user is deactivated or frozen in the org",
+        ("invalid_client_id", _) => {
+            "SF_CLIENT_ID is not the consumer key of a connected app in this org (a new or changed app can take up to 10 minutes to be usable)"
+        }
+        ("invalid_client", _) => "SF_CLIENT_SECRET is not the consumer secret that goes with SF_CLIENT_ID",
+        ("unsupported_grant_type", _) => {
+            "the token request was not accepted for this flow: check that the flow is enabled for the connected app"
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_failure_names_the_usual_causes() {
+        let h = hint(
+            AuthFlow::Password,
+            "invalid_grant",
+            "authentication failure",
+        )
+        .unwrap();
+        for needle in [
+            "security token",
+            "password",
+            "Summer '23",
+            "Winter '27",
+            "client-credentials",
+        ] {
+            assert!(h.contains(needle), "{needle} missing from {h}");
+        }
+        let h = hint(
+            AuthFlow::ClientCredentials,
+            "invalid_grant",
+            "request not supported on this domain",
+        )
+        .unwrap();
+        assert!(h.contains("My Domain"));
+        assert_eq!(hint(AuthFlow::Password, "weird", "thing"), None);
+    }
+}

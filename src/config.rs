@@ -1,0 +1,432 @@
+//! Settings: what [`ClientBuilder`] collects, and the rule that picks the login flow.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::url::Origin;
+use crate::Client;
+
+/// The default login host (production and Developer Edition orgs).
+pub const DEFAULT_LOGIN_URL: &str = "https://login.salesforce.com";
+/// The default REST API version: Spring '26.
+pub const DEFAULT_API_VERSION: &str = "66.0";
+
+/// How the client gets its session.
+///
+/// Unless forced with `SF_AUTH_FLOW` or [`ClientBuilder::auth_flow`], the flow follows from which
+/// settings are present, first match wins:
+///
+/// 1. `SF_ACCESS_TOKEN` → [`AuthFlow::AccessToken`] (with `SF_INSTANCE_URL`);
+/// 2. `SF_USERNAME` or `SF_PASSWORD` → [`AuthFlow::Password`];
+/// 3. `SF_CLIENT_ID` or `SF_CLIENT_SECRET` → [`AuthFlow::ClientCredentials`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthFlow {
+    /// OAuth username-password flow: client id and secret, username, password + security token.
+    /// Salesforce retires it for connected apps in Winter '27.
+    Password,
+    /// OAuth client-credentials flow: client id and secret, run as the app's configured user.
+    /// Works only on the org's My Domain login URL.
+    ClientCredentials,
+    /// A ready access token and its instance URL: no login at all.
+    AccessToken,
+}
+
+impl AuthFlow {
+    /// The name used by `SF_AUTH_FLOW`: `password`, `client_credentials` or `access_token`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthFlow::Password => "password",
+            AuthFlow::ClientCredentials => "client_credentials",
+            AuthFlow::AccessToken => "access_token",
+        }
+    }
+
+    /// Parses an `SF_AUTH_FLOW` value.
+    pub fn parse(name: &str) -> Option<AuthFlow> {
+        match name.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "password" | "username_password" => Some(AuthFlow::Password),
+            "client_credentials" => Some(AuthFlow::ClientCredentials),
+            "access_token" => Some(AuthFlow::AccessToken),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthFlow::Password => "username-password flow",
+            AuthFlow::ClientCredentials => "client-credentials flow",
+            AuthFlow::AccessToken => "access-token flow",
+        })
+    }
+}
+
+/// Every setting, as collected from the environment or the builder. Secrets are [`Secret`]s.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub login_url: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub security_token: Option<Secret>,
+    pub access_token: Option<Secret>,
+    pub instance_url: Option<String>,
+    pub api_version: String,
+    pub auth_flow: Option<AuthFlow>,
+    pub get_timeout: Duration,
+    pub write_timeout: Duration,
+    pub login_timeout: Duration,
+    pub max_response_size: u64,
+    /// Where settings came from, for error messages (e.g. "no .env file found").
+    pub source_note: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            login_url: DEFAULT_LOGIN_URL.to_string(),
+            client_id: None,
+            client_secret: None,
+            username: None,
+            password: None,
+            security_token: None,
+            access_token: None,
+            instance_url: None,
+            api_version: DEFAULT_API_VERSION.to_string(),
+            auth_flow: None,
+            get_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(10),
+            login_timeout: Duration::from_secs(10),
+            max_response_size: 64 * 1024 * 1024,
+            source_note: None,
+        }
+    }
+}
+
+impl Config {
+    /// Applies the documented rule, then checks that the chosen flow has everything it needs.
+    pub fn choose_flow(&self) -> Result<AuthFlow> {
+        let (flow, reason) = if let Some(flow) = self.auth_flow {
+            (flow, format!("SF_AUTH_FLOW={}", flow.as_str()))
+        } else if self.access_token.is_some() {
+            (
+                AuthFlow::AccessToken,
+                "chosen because SF_ACCESS_TOKEN is set".into(),
+            )
+        } else if self.username.is_some() || self.password.is_some() {
+            let var = if self.username.is_some() {
+                "SF_USERNAME"
+            } else {
+                "SF_PASSWORD"
+            };
+            (AuthFlow::Password, format!("chosen because {var} is set"))
+        } else if self.client_id.is_some() || self.client_secret.is_some() {
+            let var = if self.client_id.is_some() {
+                "SF_CLIENT_ID"
+            } else {
+                "SF_CLIENT_SECRET"
+            };
+            (
+                AuthFlow::ClientCredentials,
+                format!("chosen because {var} is set without SF_USERNAME"),
+            )
+        } else {
+            let mut message = "no credentials are set: set SF_CLIENT_ID + SF_CLIENT_SECRET (client-credentials flow, with a My Domain SF_LOGIN_URL), or SF_CLIENT_ID + SF_CLIENT_SECRET + SF_USERNAME + SF_PASSWORD (+ SF_SECURITY_TOKEN) (username-password flow), or SF_ACCESS_TOKEN + SF_INSTANCE_URL (a ready session)".to_string();
+            if let Some(note) = &self.source_note {
+                message.push_str(&format!("; {note}"));
+            }
+            return Err(Error::InvalidConfig {
+                setting: "credentials",
+                message,
+            });
+        };
+        let mut missing = Vec::new();
+        let mut need = |present: bool, name: &'static str| {
+            if !present {
+                missing.push(name);
+            }
+        };
+        match flow {
+            AuthFlow::Password => {
+                need(self.client_id.is_some(), "SF_CLIENT_ID");
+                need(self.client_secret.is_some(), "SF_CLIENT_SECRET");
+                need(self.username.is_some(), "SF_USERNAME");
+                need(self.password.is_some(), "SF_PASSWORD");
+            }
+            AuthFlow::ClientCredentials => {
+                need(self.client_id.is_some(), "SF_CLIENT_ID");
+                need(self.client_secret.is_some(), "SF_CLIENT_SECRET");
+            }
+            AuthFlow::AccessToken => {
+                need(self.access_token.is_some(), "SF_ACCESS_TOKEN");
+                need(self.instance_url.is_some(), "SF_INSTANCE_URL");
+            }
+        }
+        if missing.is_empty() {
+            Ok(flow)
+        } else {
+            let reason = match &self.source_note {
+                Some(note) => format!("{reason}; {note}"),
+                None => reason,
+            };
+            Err(Error::MissingConfig {
+                flow,
+                reason,
+                missing,
+            })
+        }
+    }
+}
+
+/// Checks a login or instance URL: absolute, https (http only for loopback), no path.
+pub(crate) fn normalize_base_url(setting: &'static str, url: &str) -> Result<String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let invalid = |message: String| Error::InvalidConfig { setting, message };
+    let origin = Origin::parse(trimmed).ok_or_else(|| {
+        invalid(format!(
+            "{trimmed:?} is not a URL like https://login.salesforce.com or https://NAME.my.salesforce.com"
+        ))
+    })?;
+    if !origin.is_secure_enough() {
+        return Err(invalid(format!(
+            "{trimmed} is plain http: credentials and tokens are only sent over https (http is allowed for loopback hosts only)"
+        )));
+    }
+    let path = crate::url::path_only(trimmed);
+    if path != "/" && !path.is_empty() {
+        return Err(invalid(format!(
+            "{trimmed} has a path ({path}): give the scheme and host only, like https://login.salesforce.com"
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Accepts `66.0`, `v66.0` or `66` and returns `66.0`.
+pub(crate) fn normalize_api_version(version: &str) -> Result<String> {
+    let v = version.trim().trim_start_matches(['v', 'V']);
+    let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
+    let ok = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+    if ok(major) && ok(minor) {
+        Ok(format!("{major}.{minor}"))
+    } else {
+        Err(Error::InvalidConfig {
+            setting: "SF_API_VERSION",
+            message: format!("{version:?} is not an API version like 66.0"),
+        })
+    }
+}
+
+/// Collects settings, then logs in with [`ClientBuilder::build`].
+///
+/// Each setter mirrors an environment variable of [`Client::from_env`]; unset values stay unset
+/// and the flow follows from what is set (see [`AuthFlow`]).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let sf = sfrest::Client::builder()
+///     .login_url("https://mycompany.my.salesforce.com")
+///     .client_id("3MVG9...")
+///     .client_secret("...")
+///     .get_timeout(Duration::from_secs(60))
+///     .build()?;
+/// # Ok::<_, sfrest::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ClientBuilder {
+    pub(crate) config: Config,
+}
+
+impl ClientBuilder {
+    /// Starts from the environment and the nearest `.env` (see [`Client::from_env`]); setters
+    /// called afterwards override what it found.
+    pub fn load_env(mut self) -> Result<Self> {
+        self.config = crate::env::load(None, self.config)?;
+        Ok(self)
+    }
+
+    /// Like [`ClientBuilder::load_env`] with an explicit `.env` file, which must exist.
+    pub fn load_env_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+        self.config = crate::env::load(Some(path.as_ref()), self.config)?;
+        Ok(self)
+    }
+
+    /// The login host (`SF_LOGIN_URL`). Default `https://login.salesforce.com`; sandboxes use
+    /// `https://test.salesforce.com`; the client-credentials flow needs the My Domain URL,
+    /// such as `https://mycompany.my.salesforce.com`.
+    pub fn login_url(mut self, url: impl Into<String>) -> Self {
+        self.config.login_url = url.into();
+        self
+    }
+
+    /// The connected app's consumer key (`SF_CLIENT_ID`). Default: unset.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.client_id = Some(id.into());
+        self
+    }
+
+    /// The connected app's consumer secret (`SF_CLIENT_SECRET`). Default: unset.
+    pub fn client_secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.config.client_secret = Some(secret.into());
+        self
+    }
+
+    /// The user to log in as (`SF_USERNAME`), for the username-password flow. Default: unset.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.config.username = Some(username.into());
+        self
+    }
+
+    /// The user's password (`SF_PASSWORD`), without the security token. Default: unset.
+    pub fn password(mut self, password: impl Into<Secret>) -> Self {
+        self.config.password = Some(password.into());
+        self
+    }
+
+    /// The user's security token (`SF_SECURITY_TOKEN`), appended to the password when logging
+    /// in; needed from IP addresses outside the org's trusted ranges. Default: unset.
+    pub fn security_token(mut self, token: impl Into<Secret>) -> Self {
+        self.config.security_token = Some(token.into());
+        self
+    }
+
+    /// A ready access token (`SF_ACCESS_TOKEN`), used as is: no login. Needs
+    /// [`ClientBuilder::instance_url`]. Default: unset.
+    pub fn access_token(mut self, token: impl Into<Secret>) -> Self {
+        self.config.access_token = Some(token.into());
+        self
+    }
+
+    /// The instance URL that goes with [`ClientBuilder::access_token`] (`SF_INSTANCE_URL`).
+    /// Default: unset (a login returns it).
+    pub fn instance_url(mut self, url: impl Into<String>) -> Self {
+        self.config.instance_url = Some(url.into());
+        self
+    }
+
+    /// The REST API version (`SF_API_VERSION`), such as `66.0`. Default `66.0` (Spring '26).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.config.api_version = version.into();
+        self
+    }
+
+    /// Forces a flow (`SF_AUTH_FLOW`) when several are configured. Default: chosen by the rule
+    /// documented on [`AuthFlow`].
+    pub fn auth_flow(mut self, flow: AuthFlow) -> Self {
+        self.config.auth_flow = Some(flow);
+        self
+    }
+
+    /// Timeout of a whole GET call, connect to last byte. Default 30 s.
+    pub fn get_timeout(mut self, timeout: Duration) -> Self {
+        self.config.get_timeout = timeout;
+        self
+    }
+
+    /// Timeout of a whole POST, PATCH or DELETE call, connect to last byte. Default 10 s.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.config.write_timeout = timeout;
+        self
+    }
+
+    /// Timeout of the whole token request. Default 10 s.
+    pub fn login_timeout(mut self, timeout: Duration) -> Self {
+        self.config.login_timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, in bytes after decompression; a larger one is
+    /// [`Error::BodyTooLarge`]. Default 64 MiB (a 2,000-record query page of wide records
+    /// is a few MiB).
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.config.max_response_size = bytes;
+        self
+    }
+
+    /// Checks the settings and logs in (or takes the ready access token).
+    pub fn build(self) -> Result<Client> {
+        Client::connect(self.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_rule_and_missing_names() {
+        let mut c = Config {
+            username: Some("u".into()),
+            ..Config::default()
+        };
+        let err = c.choose_flow().unwrap_err();
+        match &err {
+            Error::MissingConfig { flow, missing, .. } => {
+                assert_eq!(*flow, AuthFlow::Password);
+                assert_eq!(
+                    missing,
+                    &["SF_CLIENT_ID", "SF_CLIENT_SECRET", "SF_PASSWORD"]
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(err.to_string().contains("username-password flow"), "{err}");
+        c.access_token = Some("t".into());
+        assert!(matches!(
+            c.choose_flow(),
+            Err(Error::MissingConfig { flow: AuthFlow::AccessToken, ref missing, .. }) if missing == &["SF_INSTANCE_URL"]
+        ));
+        c.auth_flow = Some(AuthFlow::ClientCredentials);
+        assert!(matches!(
+            c.choose_flow(),
+            Err(Error::MissingConfig {
+                flow: AuthFlow::ClientCredentials,
+                ..
+            })
+        ));
+        let none = Config::default().choose_flow().unwrap_err();
+        assert!(none.to_string().contains("no credentials"), "{none}");
+    }
+
+    #[test]
+    fn urls_must_be_https_or_loopback_and_bare() {
+        assert_eq!(
+            normalize_base_url("SF_LOGIN_URL", "https://test.salesforce.com/").unwrap(),
+            "https://test.salesforce.com"
+        );
+        assert!(normalize_base_url("SF_LOGIN_URL", "http://127.0.0.1:8080").is_ok());
+        let e = normalize_base_url("SF_LOGIN_URL", "http://login.salesforce.com").unwrap_err();
+        assert!(e.to_string().contains("https"), "{e}");
+        assert!(normalize_base_url("SF_LOGIN_URL", "login.salesforce.com").is_err());
+        assert!(normalize_base_url("SF_LOGIN_URL", "https://x.com/services/oauth2/token").is_err());
+    }
+
+    #[test]
+    fn api_versions_normalize() {
+        assert_eq!(normalize_api_version("v66.0").unwrap(), "66.0");
+        assert_eq!(normalize_api_version("67").unwrap(), "67.0");
+        assert!(normalize_api_version("sixty").is_err());
+        assert!(normalize_api_version("66.0/../..").is_err());
+    }
+
+    #[test]
+    fn auth_flow_names_round_trip() {
+        for f in [
+            AuthFlow::Password,
+            AuthFlow::ClientCredentials,
+            AuthFlow::AccessToken,
+        ] {
+            assert_eq!(AuthFlow::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(
+            AuthFlow::parse("Client-Credentials"),
+            Some(AuthFlow::ClientCredentials)
+        );
+        assert_eq!(AuthFlow::parse("oauth"), None);
+    }
+}

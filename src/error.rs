@@ -1,0 +1,354 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::AuthFlow;
+
+/// Result with [`Error`] as the error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One entry of the error array Salesforce sends with a failed REST call.
+///
+/// REST calls answer `[{"errorCode": "...", "message": "...", "fields": [...]}]`; sObject
+/// Collections answer `statusCode` in place of `errorCode`, which lands in the same field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Salesforce's code, such as `INVALID_FIELD` or `REQUIRED_FIELD_MISSING`.
+    #[serde(rename = "errorCode", alias = "statusCode", default)]
+    pub error_code: String,
+    /// The human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// The fields the error is about, when Salesforce names them.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_code, self.message.trim())?;
+        if !self.fields.is_empty() {
+            write!(f, " (fields: {})", self.fields.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong, with what is needed to understand it.
+///
+/// No variant ever holds a password, token, secret or key.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The settings are incomplete: `missing` names every variable the chosen flow needs.
+    MissingConfig {
+        /// The flow that was chosen.
+        flow: AuthFlow,
+        /// Why that flow was chosen (which variables pointed to it).
+        reason: String,
+        /// The variables (or builder methods) that are missing.
+        missing: Vec<&'static str>,
+    },
+    /// A setting has a value that cannot work: a malformed URL, an unknown flow, an unreadable file.
+    InvalidConfig {
+        /// The variable or builder method.
+        setting: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The OAuth token endpoint refused to log in.
+    Auth {
+        /// The flow that tried to log in.
+        flow: AuthFlow,
+        /// The HTTP status (400 for every documented OAuth error).
+        status: u16,
+        /// The OAuth `error` field, such as `invalid_grant`.
+        error: String,
+        /// The OAuth `error_description` field, such as `authentication failure`.
+        description: String,
+    },
+    /// A REST call was answered with an error status and Salesforce's JSON error array.
+    Api {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called, without its query string.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// Every entry of the error array, in order.
+        errors: Vec<ApiError>,
+    },
+    /// 300 Multiple Choices: an external id matched several records.
+    MultipleChoices {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called.
+        path: String,
+        /// The URLs of the matching records.
+        urls: Vec<String>,
+    },
+    /// The body was not the JSON expected: an HTML maintenance page, an empty error, broken JSON.
+    UnexpectedBody {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with the body.
+        problem: String,
+        /// The start of the body, as text, whitespace folded (HTML tags removed).
+        excerpt: String,
+    },
+    /// The call did not finish (connect to last byte) within its timeout.
+    Timeout {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called.
+        path: String,
+        /// The timeout that ran out.
+        after: Duration,
+    },
+    /// The response body was larger than the configured limit (after decompression).
+    BodyTooLarge {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The connection failed: refused, reset, closed early, DNS, TLS or proxy trouble.
+    Transport {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called.
+        path: String,
+        /// What the HTTP layer reported.
+        message: String,
+    },
+    /// The request was refused before any byte was sent, to keep the session token safe.
+    Refused {
+        /// The URL (scheme, host, port and path; never a token).
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A request body could not be serialized, or a response could not be read into the asked type.
+    Json {
+        /// What was being (de)serialized.
+        context: String,
+        /// serde_json's explanation.
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the answer behind this error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Auth { status, .. }
+            | Error::Api { status, .. }
+            | Error::UnexpectedBody { status, .. } => Some(*status),
+            Error::MultipleChoices { .. } => Some(300),
+            _ => None,
+        }
+    }
+
+    /// Salesforce's `errorCode` (the first one), or the OAuth `error` field for a failed login.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Error::Api { errors, .. } => errors.first().map(|e| e.error_code.as_str()),
+            Error::Auth { error, .. } => Some(error.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed if made again a little later.
+    ///
+    /// True for timeouts, broken connections, 502/503/504 answers (including HTML maintenance
+    /// pages) and transient Salesforce codes (`SERVER_UNAVAILABLE`, `UNABLE_TO_LOCK_ROW`). False
+    /// for everything a retry cannot cure, notably `REQUEST_LIMIT_EXCEEDED` (a daily limit).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::UnexpectedBody { status, .. } => matches!(status, 502..=504),
+            Error::Api { status, errors, .. } => {
+                let code = errors.first().map(|e| e.error_code.as_str());
+                if code == Some("REQUEST_LIMIT_EXCEEDED") {
+                    return false;
+                }
+                matches!(status, 502..=504)
+                    || matches!(code, Some("SERVER_UNAVAILABLE" | "UNABLE_TO_LOCK_ROW"))
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn json(context: impl Into<String>, source: serde_json::Error) -> Self {
+        Error::Json {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingConfig {
+                flow,
+                reason,
+                missing,
+            } => write!(
+                f,
+                "incomplete settings: the {flow} ({reason}) needs {}",
+                missing.join(", ")
+            ),
+            Error::InvalidConfig { setting, message } => {
+                write!(f, "invalid setting {setting}: {message}")
+            }
+            Error::Auth {
+                flow,
+                status,
+                error,
+                description,
+            } => {
+                write!(
+                    f,
+                    "login failed ({flow}): {status} {error}: {description}"
+                )?;
+                if let Some(hint) = crate::auth::hint(*flow, error, description) {
+                    write!(f, ". {hint}")?;
+                }
+                Ok(())
+            }
+            Error::Api {
+                method,
+                path,
+                status,
+                errors,
+            } => {
+                write!(f, "{method} {path} failed with {status}")?;
+                for (i, e) in errors.iter().enumerate() {
+                    f.write_str(if i == 0 { ": " } else { "; " })?;
+                    write!(f, "{e}")?;
+                }
+                if errors.iter().any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED") {
+                    f.write_str(". the org's daily API request limit is used up; retrying soon does not help: check usage with Client::limits() or Client::api_usage()")?;
+                }
+                Ok(())
+            }
+            Error::MultipleChoices { method, path, urls } => write!(
+                f,
+                "{method} {path}: the external id matches {} records: {}",
+                urls.len(),
+                urls.join(", ")
+            ),
+            Error::UnexpectedBody {
+                method,
+                path,
+                status,
+                problem,
+                excerpt,
+            } => {
+                write!(f, "{method} {path} answered {status} with {problem}")?;
+                if !excerpt.is_empty() {
+                    write!(f, ": \"{excerpt}\"")?;
+                }
+                Ok(())
+            }
+            Error::Timeout {
+                method,
+                path,
+                after,
+            } => write!(
+                f,
+                "{method} {path} timed out after {} (the whole call, connect to last byte)",
+                fmt_duration(*after)
+            ),
+            Error::BodyTooLarge {
+                method,
+                path,
+                limit,
+            } => write!(
+                f,
+                "{method} {path}: the response body is larger than the limit of {limit} bytes (raise it with max_response_size)"
+            ),
+            Error::Transport {
+                method,
+                path,
+                message,
+            } => write!(f, "{method} {path} failed: {message}"),
+            Error::Refused { url, reason } => write!(f, "refused to call {url}: {reason}"),
+            Error::Json { context, source } => write!(f, "{context}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Json { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str) -> Error {
+        Error::Api {
+            method: "GET",
+            path: "/services/data/v66.0/limits".into(),
+            status,
+            errors: vec![ApiError {
+                error_code: code.into(),
+                message: "m".into(),
+                fields: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn retryable_classification() {
+        assert!(api(503, "SERVER_UNAVAILABLE").is_retryable());
+        assert!(api(500, "UNABLE_TO_LOCK_ROW").is_retryable());
+        assert!(!api(403, "REQUEST_LIMIT_EXCEEDED").is_retryable());
+        assert!(!api(400, "INVALID_FIELD").is_retryable());
+        assert_eq!(api(404, "NOT_FOUND").error_code(), Some("NOT_FOUND"));
+        assert_eq!(api(404, "NOT_FOUND").status(), Some(404));
+    }
+
+    #[test]
+    fn limit_error_says_how_to_check_usage() {
+        let text = api(403, "REQUEST_LIMIT_EXCEEDED").to_string();
+        assert!(text.contains("api_usage()"), "{text}");
+        assert!(text.starts_with("GET /services/data/v66.0/limits failed with 403"));
+    }
+
+    #[test]
+    fn error_is_send_sync() {
+        fn check<T: Send + Sync + std::error::Error + 'static>() {}
+        check::<Error>();
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_duration(Duration::from_secs(30)), "30 s");
+        assert_eq!(fmt_duration(Duration::from_millis(250)), "250 ms");
+    }
+}

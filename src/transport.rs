@@ -1,0 +1,274 @@
+//! One HTTP exchange: headers, timeout, gzip both ways, the size limit, and ureq's errors
+//! turned into ours. Knows nothing of sessions or Salesforce's JSON.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use flate2::write::GzEncoder;
+use ureq::http;
+use ureq::RequestExt;
+
+use crate::error::{Error, Result};
+
+/// `User-Agent` of every request.
+pub(crate) const USER_AGENT: &str = concat!("sfrest/", env!("CARGO_PKG_VERSION"));
+
+/// A request body.
+pub(crate) struct Body<'a> {
+    pub content_type: &'static str,
+    pub bytes: &'a [u8],
+}
+
+/// One request to make.
+pub(crate) struct Call<'a> {
+    pub method: &'static str,
+    pub url: &'a str,
+    /// The path shown in errors and logs (never a query string, never a token).
+    pub path: &'a str,
+    pub headers: &'a [(&'static str, &'a str)],
+    pub body: Option<Body<'a>>,
+    pub timeout: Duration,
+}
+
+/// What came back.
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub limit_info: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The shared agent (one connection pool) and the limits every call obeys.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    max_response_size: u64,
+    compress_above: usize,
+}
+
+impl Transport {
+    pub fn new(max_response_size: u64, compress_above: usize) -> Transport {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(USER_AGENT)
+            .accept_encoding("gzip")
+            .build()
+            .new_agent();
+        Transport {
+            agent,
+            max_response_size,
+            compress_above,
+        }
+    }
+
+    /// Sends the call and reads the whole (decompressed, size-limited) body, all within
+    /// `call.timeout`.
+    pub fn send(&self, call: Call<'_>) -> Result<Reply> {
+        let started = Instant::now();
+        log::debug!("{} {}", call.method, call.path);
+        let mut builder = http::Request::builder().method(call.method).uri(call.url);
+        for (name, value) in call.headers {
+            builder = builder.header(*name, *value);
+        }
+        let result = match &call.body {
+            None => builder.body(()).map(|r| self.run(r, call.timeout)),
+            Some(body) => {
+                builder = builder.header("Content-Type", body.content_type);
+                if body.bytes.len() > self.compress_above {
+                    let gz = gzip(body.bytes);
+                    log::trace!(
+                        "request body {} bytes, gzip {} bytes",
+                        body.bytes.len(),
+                        gz.len()
+                    );
+                    builder
+                        .header("Content-Encoding", "gzip")
+                        .body(gz)
+                        .map(|r| self.run(r, call.timeout))
+                } else {
+                    builder.body(body.bytes).map(|r| self.run(r, call.timeout))
+                }
+            }
+        };
+        let mut response = match result {
+            Err(e) => {
+                return Err(Error::Transport {
+                    method: call.method,
+                    path: call.path.to_string(),
+                    message: format!("invalid request: {e}"),
+                })
+            }
+            Ok(Err(e)) => return Err(convert(e, &call, None)),
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type");
+        let limit_info = header("sforce-limit-info");
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_size)
+            .read_to_vec()
+            .map_err(|e| convert(e, &call, Some(status)))?;
+        log::trace!(
+            "{} {} -> {status}, {} bytes in {} ms",
+            call.method,
+            call.path,
+            body.len(),
+            started.elapsed().as_millis()
+        );
+        Ok(Reply {
+            status,
+            content_type,
+            limit_info,
+            body,
+        })
+    }
+
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        request: http::Request<S>,
+        timeout: Duration,
+    ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
+        request
+            .with_agent(&self.agent)
+            .configure()
+            .timeout_global(Some(timeout))
+            .build()
+            .run()
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// Turns ureq's error into ours; `status` is known when the error happened reading the body.
+fn convert(e: ureq::Error, call: &Call<'_>, status: Option<u16>) -> Error {
+    let method = call.method;
+    let path = call.path.to_string();
+    match e {
+        ureq::Error::Timeout(_) => Error::Timeout {
+            method,
+            path,
+            after: call.timeout,
+        },
+        ureq::Error::BodyExceedsLimit(limit) => Error::BodyTooLarge {
+            method,
+            path,
+            limit,
+        },
+        ureq::Error::Io(io) if status.is_some() && io.kind() == std::io::ErrorKind::InvalidData => {
+            Error::UnexpectedBody {
+                method,
+                path,
+                status: status.unwrap_or(0),
+                problem: format!("a body that could not be decoded ({io})"),
+                excerpt: String::new(),
+            }
+        }
+        other => {
+            let what = match (&other, status) {
+                (ureq::Error::HostNotFound, _) => "host not found".to_string(),
+                (ureq::Error::Tls(m), _) => format!("tls: {m}"),
+                (_, Some(s)) => format!("connection lost while reading the {s} answer: {other}"),
+                (_, None) => other.to_string(),
+            };
+            Error::Transport {
+                method,
+                path,
+                message: what,
+            }
+        }
+    }
+}
+
+/// The start of a body as one line of text, for error messages: HTML tags removed, whitespace
+/// folded, at most 200 characters.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let mut plain = String::with_capacity(text.len().min(4096));
+    let mut in_tag = false;
+    let mut skip_until: Option<&str> = None;
+    let lower = text.to_ascii_lowercase();
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        if let Some(end) = skip_until {
+            match lower[i..].find(end) {
+                Some(at) => {
+                    i += at + end.len();
+                    skip_until = None;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if c == '<' {
+            if lower[i..].starts_with("<script") {
+                skip_until = Some("</script>");
+            } else if lower[i..].starts_with("<style") {
+                skip_until = Some("</style>");
+            }
+            in_tag = true;
+        } else if c == '>' && in_tag {
+            in_tag = false;
+            plain.push(' ');
+        } else if !in_tag {
+            plain.push(c);
+        }
+        i += c.len_utf8();
+    }
+    let folded = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() > 200 {
+        let cut: String = folded.chars().take(200).collect();
+        format!("{cut}…")
+    } else {
+        folded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_reads_html_as_text() {
+        let page = b"<html><head><style>body{x:y}</style><script>var a=1;</script><title>Down</title></head>\n<body><h1>We are   down\n for maintenance</h1></body></html>";
+        assert_eq!(excerpt(page), "Down We are down for maintenance");
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_lossy() {
+        let long = "x".repeat(1000);
+        assert_eq!(excerpt(long.as_bytes()).chars().count(), 201);
+        assert_eq!(excerpt(b"\xff\xfeok"), "\u{fffd}\u{fffd}ok");
+        assert_eq!(excerpt(b""), "");
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read;
+        let data = b"{\"records\":[]}".repeat(100);
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gzip(&data)[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, data);
+    }
+}
