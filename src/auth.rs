@@ -2,10 +2,11 @@
 
 use serde::Deserialize;
 
-use crate::config::{normalize_base_url, AuthFlow, Config};
+use crate::config::{normalize_base_url, AuthFlow, Config, PrivateKey};
 use crate::error::{Error, Result};
+use crate::jwt::{default_audience, SigningKey};
 use crate::secret::Secret;
-use crate::transport::{excerpt, Body, Call, Transport};
+use crate::transport::{excerpt, Body, Call, Reply, Transport};
 use crate::url::{form_encode, Origin};
 
 /// The token endpoint, below the login URL.
@@ -17,6 +18,9 @@ pub(crate) struct Session {
     pub access_token: Secret,
     pub instance_url: String,
     pub origin: Origin,
+    /// Counts logins in this process, so that threads that all saw the same session expire
+    /// log in once between them.
+    pub generation: u64,
 }
 
 impl Session {
@@ -27,6 +31,7 @@ impl Session {
             origin: origin_of(&instance_url),
             access_token,
             instance_url,
+            generation: 0,
         })
     }
 }
@@ -48,66 +53,119 @@ struct TokenResponse {
     error_description: Option<String>,
 }
 
-/// Logs in with `flow` (any flow but [`AuthFlow::AccessToken`]).
-pub(crate) fn login(transport: &Transport, config: &Config, flow: AuthFlow) -> Result<Session> {
-    let login_url = normalize_base_url("SF_LOGIN_URL", &config.login_url)?;
-    let url = format!("{login_url}{TOKEN_PATH}");
-    let client_id = config.client_id.as_deref().unwrap_or_default();
-    let client_secret = config
-        .client_secret
-        .as_ref()
-        .map(Secret::expose)
-        .unwrap_or_default();
-    let password_and_token;
-    let params: Vec<(&str, &str)> = match flow {
-        AuthFlow::Password => {
-            password_and_token = Secret::new(format!(
-                "{}{}",
-                config
-                    .password
-                    .as_ref()
-                    .map(Secret::expose)
-                    .unwrap_or_default(),
-                config
-                    .security_token
-                    .as_ref()
-                    .map(Secret::expose)
-                    .unwrap_or_default()
-            ));
-            vec![
-                ("grant_type", "password"),
-                ("client_id", client_id),
-                ("client_secret", client_secret),
-                ("username", config.username.as_deref().unwrap_or_default()),
-                ("password", password_and_token.expose()),
-            ]
+/// Everything needed to log in, and again when the session expires.
+#[derive(Debug)]
+pub(crate) struct Authenticator {
+    pub config: Config,
+    pub flow: AuthFlow,
+    key: Option<SigningKey>,
+}
+
+impl Authenticator {
+    /// Checks the settings for `flow` and loads the JWT key (so a bad key fails at start).
+    pub fn new(config: Config, flow: AuthFlow) -> Result<Authenticator> {
+        let key = match (flow, &config.private_key) {
+            (AuthFlow::Jwt, Some(PrivateKey::Pem(pem))) => Some(SigningKey::from_pem(
+                pem,
+                "the private key given to the builder",
+            )?),
+            (AuthFlow::Jwt, Some(PrivateKey::File(path))) => Some(SigningKey::from_file(path)?),
+            _ => None,
+        };
+        Ok(Authenticator { config, flow, key })
+    }
+
+    /// Logs in with the configured flow (any flow but [`AuthFlow::AccessToken`]).
+    pub fn login(&self, transport: &Transport) -> Result<Session> {
+        let config = &self.config;
+        let flow = self.flow;
+        let login_url = normalize_base_url("SF_LOGIN_URL", &config.login_url)?;
+        let url = format!("{login_url}{TOKEN_PATH}");
+        let client_id = config.client_id.as_deref().unwrap_or_default();
+        let client_secret = config.client_secret.as_ref().map(Secret::expose);
+        let username = config.username.as_deref().unwrap_or_default();
+        // Secrets built here live in `Secret`s so that they are wiped from view in Debug.
+        let mut params: Vec<(&str, &str)> = Vec::new();
+        let password_and_token;
+        let assertion;
+        match flow {
+            AuthFlow::Password => {
+                password_and_token = Secret::new(format!(
+                    "{}{}",
+                    config
+                        .password
+                        .as_ref()
+                        .map(Secret::expose)
+                        .unwrap_or_default(),
+                    config
+                        .security_token
+                        .as_ref()
+                        .map(Secret::expose)
+                        .unwrap_or_default()
+                ));
+                params.push(("grant_type", "password"));
+                params.push(("username", username));
+                params.push(("password", password_and_token.expose()));
+            }
+            AuthFlow::ClientCredentials => params.push(("grant_type", "client_credentials")),
+            AuthFlow::Jwt => {
+                let audience = config
+                    .jwt_audience
+                    .as_deref()
+                    .unwrap_or_else(|| default_audience(&login_url));
+                let key = self.key.as_ref().ok_or_else(|| Error::MissingConfig {
+                    flow,
+                    reason: "the key could not be loaded".into(),
+                    missing: vec!["SF_PRIVATE_KEY_FILE"],
+                })?;
+                assertion = key.assertion(client_id, username, audience)?;
+                params.push(("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"));
+                params.push(("assertion", assertion.expose()));
+            }
+            AuthFlow::RefreshToken => {
+                params.push(("grant_type", "refresh_token"));
+                params.push((
+                    "refresh_token",
+                    config
+                        .refresh_token
+                        .as_ref()
+                        .map(Secret::expose)
+                        .unwrap_or_default(),
+                ));
+            }
+            AuthFlow::AccessToken => {
+                return Err(Error::InvalidConfig {
+                    setting: "SF_AUTH_FLOW",
+                    message:
+                        "the access-token flow cannot log in: set credentials for another flow"
+                            .into(),
+                })
+            }
         }
-        AuthFlow::ClientCredentials => vec![
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-        ],
-        AuthFlow::AccessToken => {
-            return Err(Error::InvalidConfig {
-                setting: "SF_AUTH_FLOW",
-                message: "the access-token flow cannot log in: set credentials for another flow"
-                    .into(),
-            })
+        if flow != AuthFlow::Jwt {
+            params.push(("client_id", client_id));
+            if let Some(secret) = client_secret {
+                params.push(("client_secret", secret));
+            }
         }
-    };
-    let form = Secret::new(form_encode(&params));
-    log::info!("logging in to {login_url} ({flow})");
-    let reply = transport.send(Call {
-        method: "POST",
-        url: &url,
-        path: TOKEN_PATH,
-        headers: &[("Accept", "application/json")],
-        body: Some(Body {
-            content_type: "application/x-www-form-urlencoded",
-            bytes: form.expose().as_bytes(),
-        }),
-        timeout: config.login_timeout,
-    })?;
+        let form = Secret::new(form_encode(&params));
+        log::info!("logging in to {login_url} ({flow})");
+        let reply = transport.send(Call {
+            method: "POST",
+            url: &url,
+            path: TOKEN_PATH,
+            headers: &[("Accept", "application/json")],
+            body: Some(Body {
+                content_type: "application/x-www-form-urlencoded",
+                bytes: form.expose().as_bytes(),
+            }),
+            timeout: config.login_timeout,
+        })?;
+        read_token_response(flow, &reply)
+    }
+}
+
+fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Session> {
     let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
     match parsed {
         Some(TokenResponse {
@@ -122,6 +180,7 @@ pub(crate) fn login(transport: &Transport, config: &Config, flow: AuthFlow) -> R
                 origin: origin_of(&instance_url),
                 access_token: Secret::new(token),
                 instance_url,
+                generation: 0,
             })
         }
         Some(TokenResponse {
@@ -143,6 +202,7 @@ pub(crate) fn login(transport: &Transport, config: &Config, flow: AuthFlow) -> R
             } else {
                 "a body that is not a token response".into()
             },
+            // A 200 body may hold a token: never quote it.
             excerpt: if reply.status == 200 {
                 String::new()
             } else {
@@ -158,6 +218,18 @@ pub(crate) fn hint(flow: AuthFlow, error: &str, description: &str) -> Option<&'s
     Some(match (error, d.as_str()) {
         ("invalid_grant", "authentication failure") if flow == AuthFlow::Password => {
             "usual causes: the security token is not appended to the password (it is needed from IP addresses outside the org's trusted ranges: set SF_SECURITY_TOKEN, reset it under Settings > Reset My Security Token); a wrong username or password; or the org blocks the username-password flow (the default in orgs created since Summer '23; Salesforce retires the flow for connected apps in Winter '27): switch to the client-credentials flow (SF_CLIENT_ID + SF_CLIENT_SECRET with your My Domain SF_LOGIN_URL)"
+        }
+        ("invalid_grant", "audience is invalid") => {
+            "the JWT aud claim must be https://login.salesforce.com (production) or https://test.salesforce.com (sandbox), never the My Domain URL: check SF_JWT_AUDIENCE and SF_LOGIN_URL"
+        }
+        ("invalid_grant", "invalid assertion") => {
+            "the JWT signature does not match the certificate uploaded to the connected app (Use digital signatures), or SF_CLIENT_ID/SF_USERNAME are wrong: check that SF_PRIVATE_KEY_FILE is the key of that certificate"
+        }
+        ("invalid_grant", "expired authorization code") if flow == AuthFlow::Jwt => {
+            "the JWT had already expired when it arrived: check this machine's clock"
+        }
+        ("invalid_grant", "expired access/refresh token") => {
+            "the refresh token was revoked or has expired (per the connected app's refresh token policy): get a new one by authorizing the app again"
         }
         ("invalid_grant", "authentication failure") => {
             "usual causes: wrong credentials, or the flow is not enabled for the connected app"

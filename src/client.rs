@@ -7,10 +7,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::auth::{self, Session};
+use crate::auth::{Authenticator, Session};
+use crate::cache::TokenCache;
 use crate::config::{normalize_api_version, normalize_base_url, AuthFlow, ClientBuilder, Config};
 use crate::error::{Error, Result};
 use crate::response::{into_json, parse_api_usage};
+use crate::secret::Secret;
 use crate::transport::{Body, Call, Reply, Transport};
 use crate::url::{form_encode, path_only, Origin};
 
@@ -28,9 +30,11 @@ pub struct Client {
 
 struct Inner {
     transport: Transport,
-    config: Config,
-    flow: AuthFlow,
+    auth: Authenticator,
     session: RwLock<Session>,
+    /// Held while logging in again, so that one thread logs in and the others wait for it.
+    login_lock: Mutex<()>,
+    cache: Option<TokenCache>,
     api_usage: Mutex<Option<(u64, u64)>>,
 }
 
@@ -38,9 +42,9 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("instance_url", &self.instance_url())
-            .field("api_version", &self.inner.config.api_version)
-            .field("flow", &self.inner.flow)
-            .field("username", &self.inner.config.username)
+            .field("api_version", &self.inner.auth.config.api_version)
+            .field("flow", &self.inner.auth.flow)
+            .field("username", &self.inner.auth.config.username)
             .field("access_token", &"[redacted]")
             .finish()
     }
@@ -72,16 +76,34 @@ impl Client {
         config.api_version = normalize_api_version(&config.api_version)?;
         let flow = config.choose_flow()?;
         let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE);
-        let session = match (flow, &config.access_token, &config.instance_url) {
-            (AuthFlow::AccessToken, Some(token), Some(url)) => Session::ready(token.clone(), url)?,
-            _ => auth::login(&transport, &config, flow)?,
+        let cache = TokenCache::for_config(&config);
+        let auth = Authenticator::new(config, flow)?;
+        let cached = cache.as_ref().and_then(TokenCache::load);
+        let session = match (
+            flow,
+            &auth.config.access_token,
+            &auth.config.instance_url,
+            cached,
+        ) {
+            (AuthFlow::AccessToken, Some(token), Some(url), _) => {
+                Session::ready(token.clone(), url)?
+            }
+            (_, _, _, Some(session)) => session,
+            _ => {
+                let session = auth.login(&transport)?;
+                if let Some(cache) = &cache {
+                    cache.store(&session);
+                }
+                session
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
-                config,
-                flow,
+                auth,
                 session: RwLock::new(session),
+                login_lock: Mutex::new(()),
+                cache,
                 api_usage: Mutex::new(None),
             }),
         })
@@ -94,12 +116,12 @@ impl Client {
 
     /// The REST API version in use, such as `66.0`.
     pub fn api_version(&self) -> &str {
-        &self.inner.config.api_version
+        &self.inner.auth.config.api_version
     }
 
     /// The flow the client logged in with.
     pub fn auth_flow(&self) -> AuthFlow {
-        self.inner.flow
+        self.inner.auth.flow
     }
 
     /// The session's access token, for handing to another tool. Keep it secret.
@@ -189,7 +211,8 @@ impl Client {
     }
 
     /// Makes one call on the session: resolves the path, checks the origin, adds the headers.
-    /// Returns the reply and the path to show in errors.
+    /// An expired session (401 `INVALID_SESSION_ID`) is renewed once and the call replayed once,
+    /// for every flow that can log in again. Returns the reply and the path to show in errors.
     pub(crate) fn call(
         &self,
         method: &'static str,
@@ -199,20 +222,68 @@ impl Client {
         extra_headers: &[(&'static str, &str)],
     ) -> Result<(Reply, String)> {
         let session = self.session();
-        let mut url = self.resolve(&session, path)?;
+        let first = self.call_once(&session, method, path, params, body.as_ref(), extra_headers)?;
+        if !session_expired(&first.0) {
+            return Ok(first);
+        }
+        if !self.inner.auth.flow.can_relogin() {
+            return Err(Error::SessionExpired {
+                method,
+                path: first.1,
+            });
+        }
+        log::info!("session expired; logging in again");
+        let fresh = self.relogin(session.generation)?;
+        self.call_once(&fresh, method, path, params, body.as_ref(), extra_headers)
+    }
+
+    /// Logs in again unless another thread already did since `seen_generation`.
+    fn relogin(&self, seen_generation: u64) -> Result<Session> {
+        let _guard = self
+            .inner
+            .login_lock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let current = self.session();
+        if current.generation != seen_generation {
+            return Ok(current);
+        }
+        let mut fresh = self.inner.auth.login(&self.inner.transport)?;
+        fresh.generation = seen_generation + 1;
+        if let Some(cache) = &self.inner.cache {
+            cache.store(&fresh);
+        }
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    fn call_once(
+        &self,
+        session: &Session,
+        method: &'static str,
+        path: &str,
+        params: &[(&str, &str)],
+        body: Option<&Body<'_>>,
+        extra_headers: &[(&'static str, &str)],
+    ) -> Result<(Reply, String)> {
+        let mut url = self.resolve(session, path)?;
         if !params.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&form_encode(params));
         }
         let shown_path = path_only(&url).to_string();
-        let bearer = format!("Bearer {}", session.access_token.expose());
+        let bearer = Secret::new(format!("Bearer {}", session.access_token.expose()));
         let mut headers: Vec<(&'static str, &str)> = vec![
-            ("Authorization", &bearer),
+            ("Authorization", bearer.expose()),
             ("Accept", "application/json"),
             ("Sforce-Call-Options", "client=sfrest"),
         ];
         headers.extend_from_slice(extra_headers);
-        let config = &self.inner.config;
+        let config = &self.inner.auth.config;
         let timeout = if method == "GET" {
             config.get_timeout
         } else {
@@ -223,7 +294,10 @@ impl Client {
             url: &url,
             path: &shown_path,
             headers: &headers,
-            body,
+            body: body.map(|b| Body {
+                content_type: b.content_type,
+                bytes: b.bytes,
+            }),
             timeout,
         })?;
         if let Some(usage) = reply.limit_info.as_deref().and_then(parse_api_usage) {
@@ -261,10 +335,25 @@ impl Client {
         } else {
             format!(
                 "{}/services/data/v{}/{path}",
-                session.instance_url, self.inner.config.api_version
+                session.instance_url, self.inner.auth.config.api_version
             )
         })
     }
+}
+
+/// Whether a reply says the session expired in a way a new login cures: 401 with
+/// `INVALID_SESSION_ID`, but not the "not valid for use with the REST API" variant.
+fn session_expired(reply: &Reply) -> bool {
+    if reply.status != 401 {
+        return false;
+    }
+    let Ok(errors) = serde_json::from_slice::<Vec<crate::ApiError>>(&reply.body) else {
+        return false;
+    };
+    errors.first().is_some_and(|e| {
+        e.error_code == "INVALID_SESSION_ID"
+            && !e.message.contains("not valid for use with the REST API")
+    })
 }
 
 fn to_body<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>> {

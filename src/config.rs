@@ -1,7 +1,7 @@
 //! Settings: what [`ClientBuilder`] collects, and the rule that picks the login flow.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -20,8 +20,10 @@ pub const DEFAULT_API_VERSION: &str = "66.0";
 /// settings are present, first match wins:
 ///
 /// 1. `SF_ACCESS_TOKEN` → [`AuthFlow::AccessToken`] (with `SF_INSTANCE_URL`);
-/// 2. `SF_USERNAME` or `SF_PASSWORD` → [`AuthFlow::Password`];
-/// 3. `SF_CLIENT_ID` or `SF_CLIENT_SECRET` → [`AuthFlow::ClientCredentials`].
+/// 2. `SF_PRIVATE_KEY_FILE` (or a key given to the builder) → [`AuthFlow::Jwt`];
+/// 3. `SF_REFRESH_TOKEN` → [`AuthFlow::RefreshToken`];
+/// 4. `SF_USERNAME` or `SF_PASSWORD` → [`AuthFlow::Password`];
+/// 5. `SF_CLIENT_ID` or `SF_CLIENT_SECRET` → [`AuthFlow::ClientCredentials`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthFlow {
@@ -31,18 +33,32 @@ pub enum AuthFlow {
     /// OAuth client-credentials flow: client id and secret, run as the app's configured user.
     /// Works only on the org's My Domain login URL.
     ClientCredentials,
+    /// OAuth JWT bearer flow: client id, username and the private key whose certificate the
+    /// connected app holds. Acts as that user, with no password.
+    Jwt,
+    /// OAuth refresh-token flow: a refresh token issued to the connected app, and its client id
+    /// (and secret, if the app requires it).
+    RefreshToken,
     /// A ready access token and its instance URL: no login at all.
     AccessToken,
 }
 
 impl AuthFlow {
-    /// The name used by `SF_AUTH_FLOW`: `password`, `client_credentials` or `access_token`.
+    /// The name used by `SF_AUTH_FLOW`: `password`, `client_credentials`, `jwt`,
+    /// `refresh_token` or `access_token`.
     pub fn as_str(self) -> &'static str {
         match self {
             AuthFlow::Password => "password",
             AuthFlow::ClientCredentials => "client_credentials",
+            AuthFlow::Jwt => "jwt",
+            AuthFlow::RefreshToken => "refresh_token",
             AuthFlow::AccessToken => "access_token",
         }
+    }
+
+    /// Whether the flow can log in again by itself when the session expires.
+    pub fn can_relogin(self) -> bool {
+        self != AuthFlow::AccessToken
     }
 
     /// Parses an `SF_AUTH_FLOW` value.
@@ -50,6 +66,8 @@ impl AuthFlow {
         match name.trim().to_ascii_lowercase().replace('-', "_").as_str() {
             "password" | "username_password" => Some(AuthFlow::Password),
             "client_credentials" => Some(AuthFlow::ClientCredentials),
+            "jwt" | "jwt_bearer" => Some(AuthFlow::Jwt),
+            "refresh_token" => Some(AuthFlow::RefreshToken),
             "access_token" => Some(AuthFlow::AccessToken),
             _ => None,
         }
@@ -61,9 +79,18 @@ impl fmt::Display for AuthFlow {
         f.write_str(match self {
             AuthFlow::Password => "username-password flow",
             AuthFlow::ClientCredentials => "client-credentials flow",
+            AuthFlow::Jwt => "JWT bearer flow",
+            AuthFlow::RefreshToken => "refresh-token flow",
             AuthFlow::AccessToken => "access-token flow",
         })
     }
+}
+
+/// Where the JWT bearer flow's private key comes from.
+#[derive(Clone, Debug)]
+pub(crate) enum PrivateKey {
+    Pem(Secret),
+    File(PathBuf),
 }
 
 /// Every setting, as collected from the environment or the builder. Secrets are [`Secret`]s.
@@ -79,6 +106,10 @@ pub(crate) struct Config {
     pub instance_url: Option<String>,
     pub api_version: String,
     pub auth_flow: Option<AuthFlow>,
+    pub private_key: Option<PrivateKey>,
+    pub jwt_audience: Option<String>,
+    pub refresh_token: Option<Secret>,
+    pub token_cache: Option<PathBuf>,
     pub get_timeout: Duration,
     pub write_timeout: Duration,
     pub login_timeout: Duration,
@@ -100,6 +131,10 @@ impl Default for Config {
             instance_url: None,
             api_version: DEFAULT_API_VERSION.to_string(),
             auth_flow: None,
+            private_key: None,
+            jwt_audience: None,
+            refresh_token: None,
+            token_cache: None,
             get_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(10),
@@ -119,6 +154,16 @@ impl Config {
                 AuthFlow::AccessToken,
                 "chosen because SF_ACCESS_TOKEN is set".into(),
             )
+        } else if self.private_key.is_some() {
+            (
+                AuthFlow::Jwt,
+                "chosen because SF_PRIVATE_KEY_FILE is set".into(),
+            )
+        } else if self.refresh_token.is_some() {
+            (
+                AuthFlow::RefreshToken,
+                "chosen because SF_REFRESH_TOKEN is set".into(),
+            )
         } else if self.username.is_some() || self.password.is_some() {
             let var = if self.username.is_some() {
                 "SF_USERNAME"
@@ -137,7 +182,7 @@ impl Config {
                 format!("chosen because {var} is set without SF_USERNAME"),
             )
         } else {
-            let mut message = "no credentials are set: set SF_CLIENT_ID + SF_CLIENT_SECRET (client-credentials flow, with a My Domain SF_LOGIN_URL), or SF_CLIENT_ID + SF_CLIENT_SECRET + SF_USERNAME + SF_PASSWORD (+ SF_SECURITY_TOKEN) (username-password flow), or SF_ACCESS_TOKEN + SF_INSTANCE_URL (a ready session)".to_string();
+            let mut message = "no credentials are set: set SF_CLIENT_ID + SF_CLIENT_SECRET (client-credentials flow, with a My Domain SF_LOGIN_URL), or SF_CLIENT_ID + SF_USERNAME + SF_PRIVATE_KEY_FILE (JWT bearer flow), or SF_CLIENT_ID + SF_REFRESH_TOKEN (refresh-token flow), or SF_CLIENT_ID + SF_CLIENT_SECRET + SF_USERNAME + SF_PASSWORD (+ SF_SECURITY_TOKEN) (username-password flow), or SF_ACCESS_TOKEN + SF_INSTANCE_URL (a ready session)".to_string();
             if let Some(note) = &self.source_note {
                 message.push_str(&format!("; {note}"));
             }
@@ -162,6 +207,15 @@ impl Config {
             AuthFlow::ClientCredentials => {
                 need(self.client_id.is_some(), "SF_CLIENT_ID");
                 need(self.client_secret.is_some(), "SF_CLIENT_SECRET");
+            }
+            AuthFlow::Jwt => {
+                need(self.client_id.is_some(), "SF_CLIENT_ID");
+                need(self.username.is_some(), "SF_USERNAME");
+                need(self.private_key.is_some(), "SF_PRIVATE_KEY_FILE");
+            }
+            AuthFlow::RefreshToken => {
+                need(self.client_id.is_some(), "SF_CLIENT_ID");
+                need(self.refresh_token.is_some(), "SF_REFRESH_TOKEN");
             }
             AuthFlow::AccessToken => {
                 need(self.access_token.is_some(), "SF_ACCESS_TOKEN");
@@ -319,6 +373,43 @@ impl ClientBuilder {
     /// documented on [`AuthFlow`].
     pub fn auth_flow(mut self, flow: AuthFlow) -> Self {
         self.config.auth_flow = Some(flow);
+        self
+    }
+
+    /// The PEM RSA private key (PKCS#8 or PKCS#1) for the JWT bearer flow, as text. Default:
+    /// unset.
+    pub fn private_key_pem(mut self, pem: impl Into<Secret>) -> Self {
+        self.config.private_key = Some(PrivateKey::Pem(pem.into()));
+        self
+    }
+
+    /// A file holding the PEM RSA private key for the JWT bearer flow (`SF_PRIVATE_KEY_FILE`),
+    /// read when the client is built. Default: unset.
+    pub fn private_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.private_key = Some(PrivateKey::File(path.into()));
+        self
+    }
+
+    /// The JWT `aud` claim (`SF_JWT_AUDIENCE`). Default: `https://test.salesforce.com` when the
+    /// login URL is a sandbox (test.salesforce.com or a `.sandbox.my.salesforce.com` host),
+    /// `https://login.salesforce.com` otherwise; never the My Domain URL.
+    pub fn jwt_audience(mut self, audience: impl Into<String>) -> Self {
+        self.config.jwt_audience = Some(audience.into());
+        self
+    }
+
+    /// A refresh token issued to the connected app (`SF_REFRESH_TOKEN`), for the refresh-token
+    /// flow. Default: unset.
+    pub fn refresh_token(mut self, token: impl Into<Secret>) -> Self {
+        self.config.refresh_token = Some(token.into());
+        self
+    }
+
+    /// A file to keep the session in between runs (`SF_TOKEN_CACHE`), so that a job run every
+    /// minute does not log in every minute. Created with mode 0600, replaced atomically, keyed
+    /// by login URL, client id and username. Default: unset (no cache).
+    pub fn token_cache(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.token_cache = Some(path.into());
         self
     }
 

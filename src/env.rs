@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{normalize_api_version, AuthFlow, Config};
+use crate::config::{normalize_api_version, AuthFlow, Config, PrivateKey};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -19,6 +19,10 @@ pub const VARIABLES: &[&str] = &[
     "SF_INSTANCE_URL",
     "SF_API_VERSION",
     "SF_AUTH_FLOW",
+    "SF_PRIVATE_KEY_FILE",
+    "SF_JWT_AUDIENCE",
+    "SF_REFRESH_TOKEN",
+    "SF_TOKEN_CACHE",
 ];
 
 /// Loads settings on top of `base`: from `file` if given (it must exist), else from the nearest
@@ -76,11 +80,23 @@ pub(crate) fn load(file: Option<&Path>, base: Config) -> Result<Config> {
     if let Some(v) = get("SF_API_VERSION") {
         c.api_version = normalize_api_version(&v)?;
     }
+    if let Some(v) = get("SF_PRIVATE_KEY_FILE") {
+        c.private_key = Some(PrivateKey::File(v.into()));
+    }
+    if let Some(v) = get("SF_JWT_AUDIENCE") {
+        c.jwt_audience = Some(v);
+    }
+    if let Some(v) = get("SF_REFRESH_TOKEN") {
+        c.refresh_token = Some(Secret::new(v));
+    }
+    if let Some(v) = get("SF_TOKEN_CACHE") {
+        c.token_cache = Some(v.into());
+    }
     if let Some(v) = get("SF_AUTH_FLOW") {
         c.auth_flow = Some(AuthFlow::parse(&v).ok_or_else(|| Error::InvalidConfig {
             setting: "SF_AUTH_FLOW",
             message: format!(
-                "{v:?} is not a flow: use password, client_credentials or access_token"
+                "{v:?} is not a flow: use password, client_credentials, jwt, refresh_token or access_token"
             ),
         })?);
     }

@@ -121,6 +121,14 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The session expired (401 `INVALID_SESSION_ID`) and the client cannot log in again: it was
+    /// given a bare access token.
+    SessionExpired {
+        /// The HTTP method.
+        method: &'static str,
+        /// The path that was called.
+        path: String,
+    },
     /// The connection failed: refused, reset, closed early, DNS, TLS or proxy trouble.
     Transport {
         /// The HTTP method.
@@ -136,6 +144,16 @@ pub enum Error {
         url: String,
         /// Why it was refused.
         reason: String,
+    },
+    /// The call cannot be made as asked: too many subrequests, a record that is not an object.
+    InvalidArgument {
+        /// What is wrong.
+        message: String,
+    },
+    /// A successful answer lacked what the call needs, such as the id of a created record.
+    Unexpected {
+        /// What was missing.
+        message: String,
     },
     /// A request body could not be serialized, or a response could not be read into the asked type.
     Json {
@@ -154,6 +172,7 @@ impl Error {
             | Error::Api { status, .. }
             | Error::UnexpectedBody { status, .. } => Some(*status),
             Error::MultipleChoices { .. } => Some(300),
+            Error::SessionExpired { .. } => Some(401),
             _ => None,
         }
     }
@@ -163,6 +182,7 @@ impl Error {
         match self {
             Error::Api { errors, .. } => errors.first().map(|e| e.error_code.as_str()),
             Error::Auth { error, .. } => Some(error.as_str()),
+            Error::SessionExpired { .. } => Some("INVALID_SESSION_ID"),
             _ => None,
         }
     }
@@ -283,7 +303,13 @@ impl fmt::Display for Error {
                 path,
                 message,
             } => write!(f, "{method} {path} failed: {message}"),
+            Error::SessionExpired { method, path } => write!(
+                f,
+                "{method} {path}: the session expired (INVALID_SESSION_ID) and the access-token flow cannot log in again: set a fresh SF_ACCESS_TOKEN, or credentials for a flow that logs in (client credentials, JWT bearer, refresh token)"
+            ),
             Error::Refused { url, reason } => write!(f, "refused to call {url}: {reason}"),
+            Error::InvalidArgument { message } => write!(f, "invalid argument: {message}"),
+            Error::Unexpected { message } => write!(f, "unexpected answer: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
         }
     }

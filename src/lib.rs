@@ -81,17 +81,26 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod cache;
 mod client;
+mod composite;
 mod config;
 mod env;
 mod error;
+mod jwt;
+mod query;
 mod response;
 mod secret;
+mod sobjects;
+pub mod soql;
 mod transport;
 mod url;
 
 pub use client::Client;
+pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
 pub use config::{AuthFlow, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
 pub use env::VARIABLES;
 pub use error::{ApiError, Error, Result};
+pub use query::{QueryIter, QueryOptions};
 pub use secret::Secret;
+pub use sobjects::{RecordResult, SObject, UpsertResult, COLLECTION_SIZE};

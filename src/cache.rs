@@ -1,0 +1,143 @@
+//! The token cache: one file holding sessions between runs of a job, so that a job run every
+//! minute does not log in every minute.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Session;
+use crate::config::Config;
+use crate::secret::Secret;
+
+/// The cache file, and which entry of it is ours.
+#[derive(Clone, Debug)]
+pub(crate) struct TokenCache {
+    path: PathBuf,
+    key: String,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct CacheFile {
+    sessions: BTreeMap<String, Entry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    access_token: String,
+    instance_url: String,
+    saved_at: u64,
+}
+
+impl TokenCache {
+    /// The cache for these settings, if `token_cache` is set. Entries are keyed by login URL,
+    /// client id and username, so two orgs or users never share a token.
+    pub fn for_config(config: &Config) -> Option<TokenCache> {
+        let path = config.token_cache.clone()?;
+        let key = format!(
+            "{} {} {}",
+            config.login_url,
+            config.client_id.as_deref().unwrap_or(""),
+            config.username.as_deref().unwrap_or("")
+        );
+        Some(TokenCache { path, key })
+    }
+
+    /// The cached session, if there is a readable one. Problems are warnings, never errors.
+    pub fn load(&self) -> Option<Session> {
+        let file = self.read()?;
+        let entry = file.sessions.get(&self.key)?;
+        match Session::ready(Secret::new(entry.access_token.clone()), &entry.instance_url) {
+            Ok(session) => {
+                log::debug!("using the cached session from {}", self.path.display());
+                Some(session)
+            }
+            Err(e) => {
+                log::warn!(
+                    "ignoring the cached session in {}: {e}",
+                    self.path.display()
+                );
+                None
+            }
+        }
+    }
+
+    /// Saves the session: written to a temporary file with mode 0600, then renamed over the
+    /// cache, so a reader never sees half a file. Failures are logged, not returned.
+    pub fn store(&self, session: &Session) {
+        let mut file = self.read().unwrap_or_default();
+        let saved_at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        file.sessions.insert(
+            self.key.clone(),
+            Entry {
+                access_token: session.access_token.expose().to_string(),
+                instance_url: session.instance_url.clone(),
+                saved_at,
+            },
+        );
+        if let Err(e) = write_atomically(&self.path, &file) {
+            log::warn!(
+                "could not write the token cache {}: {e}",
+                self.path.display()
+            );
+        }
+    }
+
+    fn read(&self) -> Option<CacheFile> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                log::warn!("cannot read the token cache {}: {e}", self.path.display());
+                return None;
+            }
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                log::warn!(
+                    "ignoring the corrupt token cache {} ({e}); it will be replaced",
+                    self.path.display()
+                );
+                None
+            }
+        }
+    }
+}
+
+fn write_atomically(path: &Path, file: &CacheFile) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec_pretty(file)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut f = options.open(&tmp)?;
+        #[cfg(unix)]
+        {
+            // A leftover temp file may have had other permissions.
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,285 @@
+//! One sObject type: records one at a time, and many at a time through sObject Collections.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::error::{ApiError, Error, Result};
+use crate::url::encode_path_segment;
+use crate::Client;
+
+/// Records per sObject Collections call: Salesforce's maximum.
+pub const COLLECTION_SIZE: usize = 200;
+
+/// The outcome for one record of a `*_many` call, in the order the records were given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordResult {
+    /// The record id, when Salesforce returns one.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Whether this record was saved.
+    pub success: bool,
+    /// Why it was not (`statusCode`, message, fields).
+    #[serde(default)]
+    pub errors: Vec<ApiError>,
+    /// For upserts: whether the record was created (true) or updated (false).
+    #[serde(default)]
+    pub created: Option<bool>,
+}
+
+/// The outcome of [`SObject::upsert`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpsertResult {
+    /// The record's id.
+    pub id: String,
+    /// True when a record was created (201), false when one was updated (200).
+    pub created: bool,
+}
+
+/// One sObject type, such as `Account`: see [`Client::sobject`].
+#[derive(Clone, Debug)]
+pub struct SObject {
+    client: Client,
+    name: String,
+    all_or_none: bool,
+}
+
+impl Client {
+    /// A handle on one sObject type.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// # let sf = sfrest::Client::from_env()?;
+    /// let acct = sf.sobject("Account");
+    /// let id = acct.create(&json!({"Name": "Acme"}))?;
+    /// acct.update(&id, &json!({"Industry": "Energy"}))?;
+    /// let r = acct.upsert("Ext_Id__c", "A-17", &json!({"Name": "Acme"}))?;
+    /// println!("{} created: {}", r.id, r.created);
+    /// acct.delete(&id)?;
+    /// # Ok::<_, sfrest::Error>(())
+    /// ```
+    pub fn sobject(&self, name: &str) -> SObject {
+        SObject {
+            client: self.clone(),
+            name: name.to_string(),
+            all_or_none: false,
+        }
+    }
+}
+
+impl SObject {
+    /// The sObject type's API name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// For the `*_many` calls: roll back every record of a call when one fails. Default
+    /// `false`. Each call carries at most 200 records, so a larger input is all-or-none per
+    /// group of 200, not as a whole.
+    pub fn all_or_none(mut self, yes: bool) -> Self {
+        self.all_or_none = yes;
+        self
+    }
+
+    fn path(&self, rest: &str) -> String {
+        let name = encode_path_segment(&self.name);
+        if rest.is_empty() {
+            format!("sobjects/{name}")
+        } else {
+            format!("sobjects/{name}/{rest}")
+        }
+    }
+
+    /// Creates a record and returns its id.
+    pub fn create<B: Serialize + ?Sized>(&self, fields: &B) -> Result<String> {
+        let v = self.client.post(&self.path(""), fields)?;
+        id_of(&v, "create")
+    }
+
+    /// Reads a record; an empty `fields` reads every field.
+    pub fn get(&self, id: &str, fields: &[&str]) -> Result<Value> {
+        let joined = fields.join(",");
+        let params: Vec<(&str, &str)> = if fields.is_empty() {
+            vec![]
+        } else {
+            vec![("fields", joined.as_str())]
+        };
+        self.client
+            .get(&self.path(&encode_path_segment(id)), &params)
+    }
+
+    /// Reads a record into `T`.
+    pub fn get_as<T: DeserializeOwned>(&self, id: &str, fields: &[&str]) -> Result<T> {
+        let v = self.get(id, fields)?;
+        serde_json::from_value(v).map_err(|e| {
+            Error::json(
+                format!("cannot read {} {id} as the requested type", self.name),
+                e,
+            )
+        })
+    }
+
+    /// Changes fields of a record.
+    pub fn update<B: Serialize + ?Sized>(&self, id: &str, fields: &B) -> Result<()> {
+        self.client
+            .patch(&self.path(&encode_path_segment(id)), fields)
+            .map(drop)
+    }
+
+    /// Creates or updates the record whose external id field `ext_id_field` is `value`.
+    /// Several matching records are [`Error::MultipleChoices`], listing their URLs.
+    pub fn upsert<B: Serialize + ?Sized>(
+        &self,
+        ext_id_field: &str,
+        value: &str,
+        fields: &B,
+    ) -> Result<UpsertResult> {
+        let path = self.path(&format!(
+            "{}/{}",
+            encode_path_segment(ext_id_field),
+            encode_path_segment(value)
+        ));
+        let body = serde_json::to_vec(fields)
+            .map_err(|e| Error::json("cannot serialize the request body", e))?;
+        let (reply, shown) = self.client.call(
+            "PATCH",
+            &path,
+            &[],
+            Some(crate::transport::Body {
+                content_type: "application/json",
+                bytes: &body,
+            }),
+            &[],
+        )?;
+        let v = crate::response::into_json("PATCH", &shown, &reply)?;
+        let created = match reply.status {
+            201 => true,
+            200 | 204 => v.get("created").and_then(Value::as_bool).unwrap_or(false),
+            _ => false,
+        };
+        Ok(UpsertResult {
+            id: id_of(&v, "upsert")?,
+            created,
+        })
+    }
+
+    /// Deletes a record.
+    pub fn delete(&self, id: &str) -> Result<()> {
+        self.client
+            .delete(&self.path(&encode_path_segment(id)))
+            .map(drop)
+    }
+
+    /// The type's fields and properties (`GET /sobjects/{name}/describe`).
+    pub fn describe(&self) -> Result<Value> {
+        self.client.get(&self.path("describe"), &[])
+    }
+
+    /// Creates records through sObject Collections, 200 a call; results in input order.
+    pub fn create_many<B: Serialize>(&self, records: &[B]) -> Result<Vec<RecordResult>> {
+        self.collection_write("POST", "composite/sobjects".to_string(), records)
+    }
+
+    /// Updates records (each carries its `Id`) through sObject Collections, 200 a call.
+    pub fn update_many<B: Serialize>(&self, records: &[B]) -> Result<Vec<RecordResult>> {
+        self.collection_write("PATCH", "composite/sobjects".to_string(), records)
+    }
+
+    /// Upserts records on an external id field through sObject Collections, 200 a call.
+    pub fn upsert_many<B: Serialize>(
+        &self,
+        ext_id_field: &str,
+        records: &[B],
+    ) -> Result<Vec<RecordResult>> {
+        let path = format!(
+            "composite/sobjects/{}/{}",
+            encode_path_segment(&self.name),
+            encode_path_segment(ext_id_field)
+        );
+        self.collection_write("PATCH", path, records)
+    }
+
+    /// Deletes records by id through sObject Collections, 200 a call.
+    pub fn delete_many(&self, ids: &[&str]) -> Result<Vec<RecordResult>> {
+        let mut results = Vec::with_capacity(ids.len());
+        let flag = if self.all_or_none { "true" } else { "false" };
+        for chunk in ids.chunks(COLLECTION_SIZE) {
+            let joined = chunk.join(",");
+            let v = self.client.call_json(
+                "DELETE",
+                "composite/sobjects",
+                &[("ids", &joined), ("allOrNone", flag)],
+                None,
+                &[],
+            )?;
+            results.extend(parse_results(v, chunk.len())?);
+        }
+        Ok(results)
+    }
+
+    fn collection_write<B: Serialize>(
+        &self,
+        method: &'static str,
+        path: String,
+        records: &[B],
+    ) -> Result<Vec<RecordResult>> {
+        let mut results = Vec::with_capacity(records.len());
+        for chunk in records.chunks(COLLECTION_SIZE) {
+            let mut items = Vec::with_capacity(chunk.len());
+            for rec in chunk {
+                items.push(self.with_type(rec)?);
+            }
+            let body =
+                serde_json::to_vec(&json!({"allOrNone": self.all_or_none, "records": items}))
+                    .map_err(|e| Error::json("cannot serialize the records", e))?;
+            let v = self
+                .client
+                .call_json(method, &path, &[], Some(&body), &[])?;
+            results.extend(parse_results(v, chunk.len())?);
+        }
+        Ok(results)
+    }
+
+    /// The record as a JSON object with `attributes.type` set, as Collections require.
+    fn with_type<B: Serialize>(&self, rec: &B) -> Result<Value> {
+        let v =
+            serde_json::to_value(rec).map_err(|e| Error::json("cannot serialize a record", e))?;
+        let Value::Object(mut map) = v else {
+            return Err(Error::InvalidArgument {
+                message: format!("a {} record must serialize to a JSON object", self.name),
+            });
+        };
+        if !map.contains_key("attributes") {
+            let mut attrs = Map::new();
+            attrs.insert("type".into(), Value::String(self.name.clone()));
+            map.insert("attributes".into(), Value::Object(attrs));
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+fn parse_results(v: Value, expected: usize) -> Result<Vec<RecordResult>> {
+    let results: Vec<RecordResult> = serde_json::from_value(v)
+        .map_err(|e| Error::json("cannot read the sObject Collections results", e))?;
+    if results.len() != expected {
+        return Err(Error::Unexpected {
+            message: format!(
+                "sObject Collections answered {} results for {expected} records",
+                results.len()
+            ),
+        });
+    }
+    Ok(results)
+}
+
+fn id_of(v: &Value, what: &str) -> Result<String> {
+    v.get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Error::Unexpected {
+            message: format!(
+                "the {what} answer has no record id: {}",
+                crate::transport::excerpt(v.to_string().as_bytes())
+            ),
+        })
+}

@@ -1,0 +1,107 @@
+//! No secret reaches a log line, an error or a Debug print. One test in its own process, since
+//! it installs a global logger.
+
+mod common;
+
+use std::sync::Mutex;
+
+use fake_org::{FakeOrg, Fault};
+use serde_json::json;
+use sfrest::Client;
+
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        LINES.lock().unwrap().push(format!(
+            "{} {} {}",
+            record.level(),
+            record.target(),
+            record.args()
+        ));
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn secrets_never_appear_in_logs_errors_or_debug() {
+    log::set_logger(&Capture).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let org = FakeOrg::start();
+    let c = org.credentials();
+    let mut seen = Vec::new();
+
+    let builder = common::password_builder(&org);
+    seen.push(format!("{builder:?}"));
+    let sf = builder.build().unwrap();
+    let token = sf.access_token().expose().to_string();
+    seen.push(format!("{sf:?}"));
+    seen.push(format!("{:?}", sf.access_token()));
+
+    // Calls that succeed and calls that fail, of every kind.
+    sf.query("SELECT Id, Name FROM Account").unwrap();
+    let created = sf.post("sobjects/Account", &json!({"Name": "x"})).unwrap();
+    sf.delete(&format!(
+        "sobjects/Account/{}",
+        created["id"].as_str().unwrap()
+    ))
+    .unwrap();
+    let mut errors = vec![
+        sf.get("sobjects/Account/001000000000000AAA", &[])
+            .unwrap_err(),
+        sf.query("SELECT Nope FROM Account").unwrap_err(),
+        sf.get(&format!("{}/x", org.login_url()), &[]).unwrap_err(),
+    ];
+    org.fail_next(1, Fault::MaintenanceHtml);
+    errors.push(sf.get("limits", &[]).unwrap_err());
+    org.expire_sessions();
+    errors.push(sf.get("limits", &[]).unwrap_err());
+    errors.push(
+        common::password_builder(&org)
+            .security_token("wrong")
+            .build()
+            .unwrap_err(),
+    );
+    errors.push(
+        common::password_builder(&org)
+            .client_secret("wrong")
+            .build()
+            .unwrap_err(),
+    );
+    errors.push(
+        Client::builder()
+            .username(&c.username)
+            .password(c.password.as_str())
+            .build()
+            .unwrap_err(),
+    );
+    for e in &errors {
+        seen.push(format!("{e}"));
+        seen.push(format!("{e:?}"));
+    }
+
+    let lines = LINES.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("GET /services/data/v66.0/query")),
+        "a debug line per call: {lines:?}"
+    );
+    seen.extend(lines);
+    let secrets = [
+        ("password", c.password.as_str()),
+        ("security token", c.security_token.as_str()),
+        ("client secret", c.client_secret.as_str()),
+        ("access token", token.as_str()),
+    ];
+    for text in &seen {
+        for (what, secret) in secrets {
+            assert!(!text.contains(secret), "the {what} leaked into: {text}");
+        }
+    }
+}
