@@ -11,10 +11,9 @@ use crate::auth::{Authenticator, Session};
 use crate::cache::TokenCache;
 use crate::config::{normalize_api_version, normalize_base_url, AuthFlow, ClientBuilder, Config};
 use crate::error::{Error, Result};
-use crate::response::{into_json, parse_api_usage};
-use crate::secret::Secret;
-use crate::transport::{Body, Call, Reply, Transport};
-use crate::url::{form_encode, path_only, Origin};
+use crate::request::Request;
+use crate::response::into_json;
+use crate::transport::{Body, Transport};
 
 /// Request bodies larger than this many bytes are sent gzip-compressed.
 pub(crate) const COMPRESS_ABOVE: usize = 32 * 1024;
@@ -25,17 +24,17 @@ pub(crate) const COMPRESS_ABOVE: usize = 32 * 1024;
 /// `Send + Sync`, so threads can share it.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    transport: Transport,
-    auth: Authenticator,
-    session: RwLock<Session>,
+pub(crate) struct Inner {
+    pub transport: Transport,
+    pub auth: Authenticator,
+    pub session: RwLock<Session>,
     /// Held while logging in again, so that one thread logs in and the others wait for it.
-    login_lock: Mutex<()>,
-    cache: Option<TokenCache>,
-    api_usage: Mutex<Option<(u64, u64)>>,
+    pub login_lock: Mutex<()>,
+    pub cache: Option<TokenCache>,
+    pub api_usage: Mutex<Option<(u64, u64)>>,
 }
 
 impl fmt::Debug for Client {
@@ -185,7 +184,7 @@ impl Client {
         self.get("query", &[("q", soql)])
     }
 
-    fn session(&self) -> Session {
+    pub(crate) fn session(&self) -> Session {
         self.inner
             .session
             .read()
@@ -206,154 +205,15 @@ impl Client {
             content_type: "application/json",
             bytes,
         });
-        let (reply, shown_path) = self.call(method, path, params, body, extra_headers)?;
+        let (reply, shown_path) = self.call(&Request {
+            method,
+            path,
+            params,
+            body,
+            headers: extra_headers,
+        })?;
         into_json(method, &shown_path, &reply)
     }
-
-    /// Makes one call on the session: resolves the path, checks the origin, adds the headers.
-    /// An expired session (401 `INVALID_SESSION_ID`) is renewed once and the call replayed once,
-    /// for every flow that can log in again. Returns the reply and the path to show in errors.
-    pub(crate) fn call(
-        &self,
-        method: &'static str,
-        path: &str,
-        params: &[(&str, &str)],
-        body: Option<Body<'_>>,
-        extra_headers: &[(&'static str, &str)],
-    ) -> Result<(Reply, String)> {
-        let session = self.session();
-        let first = self.call_once(&session, method, path, params, body.as_ref(), extra_headers)?;
-        if !session_expired(&first.0) {
-            return Ok(first);
-        }
-        if !self.inner.auth.flow.can_relogin() {
-            return Err(Error::SessionExpired {
-                method,
-                path: first.1,
-            });
-        }
-        log::info!("session expired; logging in again");
-        let fresh = self.relogin(session.generation)?;
-        self.call_once(&fresh, method, path, params, body.as_ref(), extra_headers)
-    }
-
-    /// Logs in again unless another thread already did since `seen_generation`.
-    fn relogin(&self, seen_generation: u64) -> Result<Session> {
-        let _guard = self
-            .inner
-            .login_lock
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let current = self.session();
-        if current.generation != seen_generation {
-            return Ok(current);
-        }
-        let mut fresh = self.inner.auth.login(&self.inner.transport)?;
-        fresh.generation = seen_generation + 1;
-        if let Some(cache) = &self.inner.cache {
-            cache.store(&fresh);
-        }
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-        Ok(fresh)
-    }
-
-    fn call_once(
-        &self,
-        session: &Session,
-        method: &'static str,
-        path: &str,
-        params: &[(&str, &str)],
-        body: Option<&Body<'_>>,
-        extra_headers: &[(&'static str, &str)],
-    ) -> Result<(Reply, String)> {
-        let mut url = self.resolve(session, path)?;
-        if !params.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&form_encode(params));
-        }
-        let shown_path = path_only(&url).to_string();
-        let bearer = Secret::new(format!("Bearer {}", session.access_token.expose()));
-        let mut headers: Vec<(&'static str, &str)> = vec![
-            ("Authorization", bearer.expose()),
-            ("Accept", "application/json"),
-            ("Sforce-Call-Options", "client=sfrest"),
-        ];
-        headers.extend_from_slice(extra_headers);
-        let config = &self.inner.auth.config;
-        let timeout = if method == "GET" {
-            config.get_timeout
-        } else {
-            config.write_timeout
-        };
-        let reply = self.inner.transport.send(Call {
-            method,
-            url: &url,
-            path: &shown_path,
-            headers: &headers,
-            body: body.map(|b| Body {
-                content_type: b.content_type,
-                bytes: b.bytes,
-            }),
-            timeout,
-        })?;
-        if let Some(usage) = reply.limit_info.as_deref().and_then(parse_api_usage) {
-            *self
-                .inner
-                .api_usage
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(usage);
-        }
-        Ok((reply, shown_path))
-    }
-
-    /// The full URL for `path`, refusing any origin but the instance's.
-    fn resolve(&self, session: &Session, path: &str) -> Result<String> {
-        let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
-            let refused = |reason: String| Error::Refused {
-                url: path.split(['?', '#']).next().unwrap_or("").to_string(),
-                reason,
-            };
-            let origin = Origin::parse(path).ok_or_else(|| refused("not a valid URL".into()))?;
-            if origin != session.origin {
-                return Err(refused(format!(
-                    "the session token is only sent to the instance URL's origin ({})",
-                    session.instance_url
-                )));
-            }
-            if !origin.is_secure_enough() {
-                return Err(refused("the session token is only sent over https".into()));
-            }
-            return Ok(path.to_string());
-        }
-        Ok(if path.starts_with('/') {
-            format!("{}{path}", session.instance_url)
-        } else {
-            format!(
-                "{}/services/data/v{}/{path}",
-                session.instance_url, self.inner.auth.config.api_version
-            )
-        })
-    }
-}
-
-/// Whether a reply says the session expired in a way a new login cures: 401 with
-/// `INVALID_SESSION_ID`, but not the "not valid for use with the REST API" variant.
-fn session_expired(reply: &Reply) -> bool {
-    if reply.status != 401 {
-        return false;
-    }
-    let Ok(errors) = serde_json::from_slice::<Vec<crate::ApiError>>(&reply.body) else {
-        return false;
-    };
-    errors.first().is_some_and(|e| {
-        e.error_code == "INVALID_SESSION_ID"
-            && !e.message.contains("not valid for use with the REST API")
-    })
 }
 
 fn to_body<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>> {

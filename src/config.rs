@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::url::Origin;
 use crate::Client;
@@ -114,6 +115,7 @@ pub(crate) struct Config {
     pub write_timeout: Duration,
     pub login_timeout: Duration,
     pub max_response_size: u64,
+    pub retry: RetryPolicy,
     /// Where settings came from, for error messages (e.g. "no .env file found").
     pub source_note: Option<String>,
 }
@@ -139,6 +141,10 @@ impl Default for Config {
             write_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(10),
             max_response_size: 64 * 1024 * 1024,
+            retry: RetryPolicy {
+                max_retries: 3,
+                retry_writes: false,
+            },
             source_note: None,
         }
     }
@@ -436,6 +442,22 @@ impl ClientBuilder {
     /// is a few MiB).
     pub fn max_response_size(mut self, bytes: u64) -> Self {
         self.config.max_response_size = bytes;
+        self
+    }
+
+    /// How many times a failed GET is made again (connection reset, 502, 503, 504, an HTML
+    /// error page), with exponential backoff and jitter, honouring `Retry-After`, within the
+    /// call's timeout. `0` turns retries off. Default 3.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.config.retry.max_retries = n;
+        self
+    }
+
+    /// Also retry POST, PATCH and DELETE on those failures. Only safe when replaying the call
+    /// cannot apply it twice (an upsert on an external id, say). Default `false`: a write is
+    /// never made again once it may have reached Salesforce.
+    pub fn retry_writes(mut self, yes: bool) -> Self {
+        self.config.retry.retry_writes = yes;
         self
     }
 

@@ -89,12 +89,19 @@ mod env;
 mod error;
 mod jwt;
 mod query;
+mod request;
 mod response;
+mod retry;
 mod secret;
 mod sobjects;
 pub mod soql;
 mod transport;
 mod url;
+
+/// Every Rust example of README.md, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::request::Request;
 use crate::response::api_error;
 use crate::Client;
 
@@ -112,7 +113,13 @@ impl<T: DeserializeOwned> QueryIter<T> {
             .as_deref()
             .map(|h| vec![("Sforce-Query-Options", h)])
             .unwrap_or_default();
-        let (reply, shown) = self.client.call("GET", path, params, None, &headers)?;
+        let (reply, shown) = self.client.call(&Request {
+            method: "GET",
+            path,
+            params,
+            body: None,
+            headers: &headers,
+        })?;
         if !(200..300).contains(&reply.status) {
             return Err(api_error("GET", &shown, &reply));
         }

@@ -126,6 +126,7 @@ mod tests {
             status,
             content_type: Some(ct.into()),
             limit_info: None,
+            retry_after: None,
             body: body.as_bytes().to_vec(),
         }
     }

@@ -141,16 +141,16 @@ impl SObject {
         ));
         let body = serde_json::to_vec(fields)
             .map_err(|e| Error::json("cannot serialize the request body", e))?;
-        let (reply, shown) = self.client.call(
-            "PATCH",
-            &path,
-            &[],
-            Some(crate::transport::Body {
+        let (reply, shown) = self.client.call(&crate::request::Request {
+            method: "PATCH",
+            path: &path,
+            params: &[],
+            body: Some(crate::transport::Body {
                 content_type: "application/json",
                 bytes: &body,
             }),
-            &[],
-        )?;
+            headers: &[],
+        })?;
         let v = crate::response::into_json("PATCH", &shown, &reply)?;
         let created = match reply.status {
             201 => true,

@@ -35,6 +35,7 @@ pub(crate) struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
     pub limit_info: Option<String>,
+    pub retry_after: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -112,6 +113,7 @@ impl Transport {
         };
         let content_type = header("content-type");
         let limit_info = header("sforce-limit-info");
+        let retry_after = header("retry-after");
         let body = response
             .body_mut()
             .with_config()
@@ -129,6 +131,7 @@ impl Transport {
             status,
             content_type,
             limit_info,
+            retry_after,
             body,
         })
     }

@@ -246,7 +246,9 @@ fn salesforce_errors_keep_code_message_and_fields() {
 
 #[test]
 fn html_empty_and_broken_bodies_become_clear_errors() {
-    let (org, sf) = org_and_client();
+    let org = FakeOrg::start();
+    // Without retries, so that each fault is the answer (retries are tested in faults.rs).
+    let sf = password_builder(&org).max_retries(0).build().unwrap();
     org.fail_next(1, Fault::MaintenanceHtml);
     let err = sf.get("limits", &[]).unwrap_err();
     match &err {

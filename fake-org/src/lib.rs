@@ -1,1 +1,380 @@
-pub fn placeholder() {}
+//! A fast, stateful emulation of a Salesforce org, served over plain HTTP/1.1 on loopback.
+//!
+//! [`FakeOrg::start`] binds two listeners: one plays the generic login host
+//! (`login.salesforce.com`), the other plays the org's My Domain host, which is also its instance.
+//! Both answer the OAuth token endpoint and the REST API (`/services/data/...`) the way
+//! Salesforce does, with seeded sample data, and record every request for assertions.
+//!
+//! ```no_run
+//! let org = fake_org::FakeOrg::start();
+//! let creds = org.credentials();
+//! println!("{} {}", org.login_url(), creds.username);
+//! ```
+#![deny(missing_docs)]
+
+mod collections;
+mod composite;
+mod describe;
+mod form;
+mod http;
+mod ids;
+mod jwt;
+mod oauth;
+mod org;
+mod query;
+mod response;
+mod rest;
+mod schema;
+mod search;
+mod seed;
+mod sobjects;
+mod soql;
+mod store;
+mod time;
+mod validate;
+mod value;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use org::{lock, read, write, Org};
+
+/// The credentials of the org's test user and connected app.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// Consumer key of the connected app.
+    pub client_id: String,
+    /// Consumer secret of the connected app.
+    pub client_secret: String,
+    /// Username of the test user.
+    pub username: String,
+    /// Password of the test user (without the security token).
+    pub password: String,
+    /// Security token, appended to the password outside trusted IP ranges.
+    pub security_token: String,
+}
+
+/// Which listener a request arrived on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// The generic login host (`login.salesforce.com`).
+    Login,
+    /// The org's My Domain host, which is also its instance.
+    MyDomain,
+}
+
+/// A request as the org received it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// The listener it arrived on.
+    pub host: Host,
+    /// The method, as sent (`GET`, `POST`, ...).
+    pub method: String,
+    /// The request target as sent: path, then `?` and the raw query when there is one.
+    pub target: String,
+    /// The path part of the target, not percent-decoded.
+    pub path: String,
+    /// The raw query string (without `?`), empty when there is none.
+    pub query: String,
+    /// Headers in order, names lower-cased, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The body, de-chunked and gzip-decoded.
+    pub body: Vec<u8>,
+    /// The number of body bytes on the wire (after de-chunking, before gzip decoding).
+    pub raw_body_len: usize,
+}
+
+impl RecordedRequest {
+    /// The first value of a header, matched case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A failure the org answers with instead of handling a request (see [`FakeOrg::fail_next`]).
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Exactly this status, content type and body.
+    Status {
+        /// HTTP status code.
+        status: u16,
+        /// `Content-Type` header value.
+        content_type: String,
+        /// Body text.
+        body: String,
+    },
+    /// This status with a JSON body (`application/json;charset=UTF-8`).
+    Json {
+        /// HTTP status code.
+        status: u16,
+        /// The JSON body.
+        body: serde_json::Value,
+    },
+    /// This status with exactly these headers (besides Date and Content-Length) and body.
+    Response {
+        /// HTTP status code.
+        status: u16,
+        /// Extra headers, e.g. `("Retry-After", "1")` or `("Content-Type", "text/plain")`.
+        headers: Vec<(String, String)>,
+        /// Body bytes.
+        body: Vec<u8>,
+    },
+    /// 503 with Salesforce's `text/html` "We are down for maintenance" page.
+    MaintenanceHtml,
+    /// This status with an empty body.
+    Empty(u16),
+    /// These raw bytes are written to the socket, then the connection is closed.
+    Raw(Vec<u8>),
+    /// The connection is closed without an answer.
+    Close,
+}
+
+/// A running fake org. Dropping it stops the listeners and closes open connections.
+pub struct FakeOrg {
+    org: Arc<Org>,
+    addrs: Vec<SocketAddr>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl FakeOrg {
+    /// Starts an org on two ephemeral loopback ports, seeded with sample data.
+    ///
+    /// # Panics
+    /// When the listeners cannot be bound.
+    pub fn start() -> FakeOrg {
+        match FakeOrg::try_start() {
+            Ok(org) => org,
+            Err(e) => panic!("fake-org: cannot bind listeners on 127.0.0.1: {e}"),
+        }
+    }
+
+    /// Starts an org on two ephemeral loopback ports, seeded with sample data.
+    pub fn try_start() -> std::io::Result<FakeOrg> {
+        FakeOrg::try_start_on(0, 0)
+    }
+
+    /// Starts an org with the login host on `login_port` and My Domain on `my_domain_port`
+    /// (0 picks an ephemeral port).
+    pub fn try_start_on(login_port: u16, my_domain_port: u16) -> std::io::Result<FakeOrg> {
+        let login = TcpListener::bind(("127.0.0.1", login_port))?;
+        let my_domain = TcpListener::bind(("127.0.0.1", my_domain_port))?;
+        let addrs = vec![login.local_addr()?, my_domain.local_addr()?];
+        let org = Arc::new(Org::new(
+            format!("http://{}", addrs[0]),
+            format!("http://{}", addrs[1]),
+        ));
+        seed::seed_sample_data(&mut write(&org.store));
+        let mut fake = FakeOrg {
+            org: org.clone(),
+            addrs,
+            threads: Vec::new(),
+        };
+        fake.threads
+            .push(http::serve(login, Host::Login, org.clone())?);
+        fake.threads
+            .push(http::serve(my_domain, Host::MyDomain, org)?);
+        Ok(fake)
+    }
+
+    /// Base URL of the login host, e.g. `http://127.0.0.1:40123`.
+    pub fn login_url(&self) -> String {
+        self.org.login_url.clone()
+    }
+
+    /// Base URL of the My Domain host, which is also the instance.
+    pub fn my_domain_url(&self) -> String {
+        self.org.my_domain_url.clone()
+    }
+
+    /// The instance URL returned by the token endpoint (same as [`FakeOrg::my_domain_url`]).
+    pub fn instance_url(&self) -> String {
+        self.org.my_domain_url.clone()
+    }
+
+    /// The test user's and connected app's credentials.
+    pub fn credentials(&self) -> Credentials {
+        self.org.creds.clone()
+    }
+
+    /// The 18-character organization id.
+    pub fn org_id(&self) -> String {
+        self.org.org_id18()
+    }
+
+    /// The 18-character id of the test user.
+    pub fn user_id(&self) -> String {
+        self.org.user_id.clone()
+    }
+
+    /// Every request whose path starts with `path_prefix` waits `d` before being answered
+    /// (the longest matching prefix wins); `Duration::ZERO` removes the delay.
+    pub fn delay(&self, path_prefix: &str, d: Duration) {
+        self.org.set_delay(path_prefix, d);
+    }
+
+    /// Invalidates every access token issued so far (401 INVALID_SESSION_ID).
+    pub fn expire_sessions(&self) {
+        write(&self.org.sessions).clear();
+    }
+
+    /// The next `n` requests, on any route and either host, are answered with `fault`.
+    /// Calls queue up: a second call's faults follow the first's.
+    pub fn fail_next(&self, n: usize, fault: Fault) {
+        if n > 0 {
+            lock(&self.org.faults).push_back((None, n, fault));
+        }
+    }
+
+    /// The next `n` requests whose path starts with `path_prefix` are answered with `fault`;
+    /// other requests are served normally.
+    pub fn fail_next_on(&self, path_prefix: &str, n: usize, fault: Fault) {
+        if n > 0 {
+            lock(&self.org.faults).push_back((Some(path_prefix.to_owned()), n, fault));
+        }
+    }
+
+    /// Whether requests come from a trusted IP range: then the password grant also accepts
+    /// the password without the security token. Default false.
+    pub fn set_trusted_ip(&self, trusted: bool) {
+        self.org.trusted_ip.store(trusted, Ordering::Relaxed);
+    }
+
+    /// Blocks the username-password flow: the password grant fails even with the right
+    /// credentials.
+    pub fn set_password_flow_blocked(&self, blocked: bool) {
+        self.org.password_blocked.store(blocked, Ordering::Relaxed);
+    }
+
+    /// Sets the daily API usage counter reported in `Sforce-Limit-Info`. Each authenticated REST
+    /// call adds one; when `used` reaches `max`, calls fail with 403 REQUEST_LIMIT_EXCEEDED.
+    pub fn set_api_usage(&self, used: u64, max: u64) {
+        self.org.api_max.store(max, Ordering::Relaxed);
+        self.org.api_used.store(used, Ordering::Relaxed);
+    }
+
+    /// The API usage counter and limit: `(used, max)`.
+    pub fn api_usage(&self) -> (u64, u64) {
+        (
+            self.org.api_used.load(Ordering::Relaxed),
+            self.org.api_max.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Issues a refresh token the `refresh_token` grant accepts.
+    pub fn issue_refresh_token(&self) -> String {
+        self.org.new_refresh_token()
+    }
+
+    /// Revokes every refresh token issued so far.
+    pub fn revoke_refresh_tokens(&self) {
+        lock(&self.org.refresh_tokens).clear();
+    }
+
+    /// Issues a valid access token without a login (not counted by [`FakeOrg::login_count`]).
+    pub fn issue_access_token(&self) -> String {
+        self.org.new_access_token()
+    }
+
+    /// Number of successful token grants.
+    pub fn login_count(&self) -> usize {
+        self.org.login_count.load(Ordering::Relaxed)
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.org.requests).clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.org.requests).clear();
+    }
+
+    /// Turns request recording on or off (default on). Long-running servers turn it off.
+    pub fn set_record_requests(&self, on: bool) {
+        self.org.recording.store(on, Ordering::Relaxed);
+    }
+
+    /// Inserts a record without validation and returns its 18-character id.
+    ///
+    /// `fields` is a JSON object of field names (case-insensitive) to values; dates and
+    /// datetimes as strings, lookups as id strings.
+    ///
+    /// # Panics
+    /// On an unknown sObject type, an unknown field or a value of the wrong type: these are
+    /// mistakes in the calling test.
+    pub fn insert(&self, sobject: &str, fields: serde_json::Value) -> String {
+        let obj = schema::object_index(sobject)
+            .unwrap_or_else(|| panic!("fake-org insert: unknown sObject type {sobject}"));
+        let def = schema::object(obj);
+        let mut values = vec![value::Value::Null; def.fields.len()].into_boxed_slice();
+        let serde_json::Value::Object(map) = fields else {
+            panic!("fake-org insert: fields must be a JSON object")
+        };
+        for (name, v) in &map {
+            if name == "attributes" {
+                continue;
+            }
+            let i = def
+                .field_index(name)
+                .unwrap_or_else(|| panic!("fake-org insert: no field {name} on {sobject}"));
+            values[i] = value::Value::from_json_lenient(def.fields[i].ty, v)
+                .unwrap_or_else(|| panic!("fake-org insert: bad value for {sobject}.{name}: {v}"));
+        }
+        let row = write(&self.org.store).insert(obj, values, time::now_ms());
+        def.id_of(row)
+    }
+
+    /// Every stored field of a record (deleted ones too), without `attributes`;
+    /// `None` when there is no such record.
+    pub fn get_record(&self, sobject: &str, id: &str) -> Option<serde_json::Value> {
+        let obj = schema::object_index(sobject)?;
+        let def = schema::object(obj);
+        let row = def.row_of(&ids::normalize(id)?)?;
+        let store = read(&self.org.store);
+        let values = store.row(obj, row).filter(|v| !store::is_purged(v))?;
+        let map = def
+            .fields
+            .iter()
+            .zip(values.iter())
+            .map(|(f, v)| (f.name.to_owned(), v.to_json()));
+        Some(serde_json::Value::Object(map.collect()))
+    }
+
+    /// Number of live (not deleted) records of a type; 0 for an unknown type.
+    pub fn count(&self, sobject: &str) -> usize {
+        schema::object_index(sobject).map_or(0, |obj| read(&self.org.store).live_count(obj))
+    }
+
+    /// Adds `n` synthetic records (`Account 000123`, ...) quickly, for benchmarks.
+    ///
+    /// # Panics
+    /// On an unknown sObject type.
+    pub fn seed_bulk(&self, sobject: &str, n: usize) {
+        let obj = schema::object_index(sobject)
+            .unwrap_or_else(|| panic!("fake-org seed_bulk: unknown sObject type {sobject}"));
+        seed::seed_bulk(&mut write(&self.org.store), obj, n);
+    }
+}
+
+impl Drop for FakeOrg {
+    fn drop(&mut self) {
+        self.org.shutdown.store(true, Ordering::SeqCst);
+        for addr in &self.addrs {
+            // Wakes the accept loop, which then sees the flag.
+            let _ = TcpStream::connect_timeout(addr, Duration::from_secs(1));
+        }
+        for (_, conn) in lock(&self.org.conns).drain() {
+            let _ = conn.shutdown(std::net::Shutdown::Both);
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}

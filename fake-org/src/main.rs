@@ -1,0 +1,71 @@
+//! `fake-org` binary: serves a fake Salesforce org until killed.
+
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: fake-org [--port P] [--records N]
+
+  --port P      login host on 127.0.0.1:P, My Domain host on P+1 (default: ephemeral ports)
+  --records N   seed N extra synthetic Accounts (\"Account 000001\", ...)";
+
+fn main() {
+    let mut port: Option<u16> = None;
+    let mut records: usize = 0;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = |v: Option<String>| {
+            v.unwrap_or_else(|| {
+                eprintln!("fake-org: {arg} needs a value\n{USAGE}");
+                std::process::exit(2)
+            })
+        };
+        match arg.as_str() {
+            "--port" => match value(args.next()).parse::<u16>() {
+                Ok(p) if p < u16::MAX => port = Some(p),
+                _ => fail("--port must be a number below 65535"),
+            },
+            "--records" => match value(args.next()).parse::<usize>() {
+                Ok(n) => records = n,
+                Err(_) => fail("--records must be a number"),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            other => fail(&format!("unknown argument {other}")),
+        }
+    }
+    let started = match port {
+        Some(p) => fake_org::FakeOrg::try_start_on(p, p + 1),
+        None => fake_org::FakeOrg::try_start(),
+    };
+    let org = match started {
+        Ok(org) => org,
+        Err(e) => {
+            eprintln!("fake-org: cannot listen: {e}");
+            std::process::exit(1);
+        }
+    };
+    org.set_record_requests(false);
+    if records > 0 {
+        let t = Instant::now();
+        org.seed_bulk("Account", records);
+        eprintln!("seeded {records} Accounts in {:.1?}", t.elapsed());
+    }
+    let c = org.credentials();
+    println!("fake Salesforce org running");
+    println!("login URL:      {}", org.login_url());
+    println!("My Domain URL:  {}", org.my_domain_url());
+    println!("client_id:      {}", c.client_id);
+    println!("client_secret:  {}", c.client_secret);
+    println!("username:       {}", c.username);
+    println!("password:       {}", c.password);
+    println!("security_token: {}", c.security_token);
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("fake-org: {msg}\n{USAGE}");
+    std::process::exit(2)
+}

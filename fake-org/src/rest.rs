@@ -1,0 +1,174 @@
+//! Routing: the OAuth endpoint, the versions list and the versioned REST API.
+
+use crate::form::percent_decode;
+use crate::org::Org;
+use crate::response::Response;
+use crate::{collections, composite, describe, oauth, query, search, sobjects, RecordedRequest};
+
+/// Oldest and newest API versions served.
+pub(crate) const OLDEST: u32 = 31;
+/// The newest API version (Winter '27).
+pub(crate) const NEWEST: u32 = 68;
+
+/// A request under `/services/data/vXX.X/`, authenticated.
+pub(crate) struct Ctx<'a> {
+    pub org: &'a Org,
+    pub req: &'a RecordedRequest,
+    /// `66.0`
+    pub version: String,
+}
+
+impl Ctx<'_> {
+    /// `/services/data/v66.0`
+    pub(crate) fn base(&self) -> String {
+        format!("/services/data/v{}", self.version)
+    }
+}
+
+/// Answers any request.
+pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
+    let path = req.path.as_str();
+    if path == "/services/oauth2/token" || path == "/services/oauth2/token/" {
+        return oauth::token(org, req);
+    }
+    if path == "/services/data" || path == "/services/data/" {
+        return match req.method.as_str() {
+            "GET" | "HEAD" => versions(),
+            m => Response::method_not_allowed(m, "HEAD,GET"),
+        };
+    }
+    match path.strip_prefix("/services/data/") {
+        Some(rest) => data(org, req, rest),
+        None => Response::not_found(),
+    }
+}
+
+/// The release name of an API version: 66 is Spring '26, three releases a year.
+fn release_label(v: u32) -> String {
+    let k = v - 30; // 30.0 was Spring '14
+    let season = ["Spring", "Summer", "Winter"][(k % 3) as usize];
+    let year = 14 + k / 3 + u32::from(k % 3 == 2);
+    format!("{season} '{year:02}")
+}
+
+fn versions() -> Response {
+    let list: Vec<serde_json::Value> = (OLDEST..=NEWEST)
+        .map(|v| {
+            serde_json::json!({
+                "label": release_label(v),
+                "url": format!("/services/data/v{v}.0"),
+                "version": format!("{v}.0"),
+            })
+        })
+        .collect();
+    Response::json_value(200, &serde_json::Value::Array(list))
+}
+
+fn data(org: &Org, req: &RecordedRequest, rest: &str) -> Response {
+    let mut segs: Vec<String> = rest.split('/').map(|s| percent_decode(s, false)).collect();
+    if segs.len() > 1 && segs.last().is_some_and(String::is_empty) {
+        segs.pop();
+    }
+    let version = segs[0].clone();
+    let major = version
+        .strip_prefix('v')
+        .and_then(|v| v.strip_suffix(".0"))
+        .and_then(|v| v.parse::<u32>().ok());
+    let resp = match major {
+        Some(m) if (21..=30).contains(&m) => Response::error(
+            410,
+            "UNSUPPORTED_API_VERSION",
+            &format!("Salesforce Platform API version {m}.0 is retired. Use API version {OLDEST}.0 or later."),
+        ),
+        Some(m) if (OLDEST..=NEWEST).contains(&m) => authenticated(org, req, format!("{m}.0"), &segs[1..]),
+        _ => Response::not_found(),
+    };
+    resp.header("Sforce-Limit-Info", &org.limit_info())
+}
+
+fn authenticated(org: &Org, req: &RecordedRequest, version: String, segs: &[String]) -> Response {
+    let token = req.header("authorization").and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        (scheme.eq_ignore_ascii_case("Bearer") || scheme.eq_ignore_ascii_case("OAuth"))
+            .then(|| token.trim())
+    });
+    if !token.is_some_and(|t| org.session_valid(t)) {
+        return Response::error(401, "INVALID_SESSION_ID", "Session expired or invalid");
+    }
+    if !org.charge_api_call() {
+        return Response::error(
+            403,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        );
+    }
+    let ctx = Ctx { org, req, version };
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    dispatch(&ctx, &s)
+}
+
+/// Answers an authenticated request for the path segments after `vXX.X`.
+pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
+    let method = ctx.req.method.as_str();
+    match (s, method) {
+        ([], "GET" | "HEAD") => resources(ctx),
+        ([], m) => Response::method_not_allowed(m, "HEAD,GET"),
+        ([q @ ("query" | "queryAll")], "GET" | "HEAD") => query::run(ctx, *q == "queryAll"),
+        ([q @ ("query" | "queryAll"), locator], "GET" | "HEAD") => {
+            query::more(ctx, locator, *q == "queryAll")
+        }
+        (["query" | "queryAll", ..], m) => Response::method_not_allowed(m, "HEAD,GET"),
+        (["sobjects"], "GET" | "HEAD") => describe::global(ctx),
+        (["sobjects"], m) => Response::method_not_allowed(m, "HEAD,GET"),
+        (["sobjects", ty, rest @ ..], _) => sobjects::route(ctx, ty, rest),
+        (["composite"], "POST") => composite::run(ctx),
+        (["composite"], m) => Response::method_not_allowed(m, "POST"),
+        (["composite", "sobjects", rest @ ..], _) => collections::route(ctx, rest),
+        (["search"], "GET" | "HEAD") => search::run(ctx),
+        (["search"], m) => Response::method_not_allowed(m, "HEAD,GET"),
+        (["limits"], "GET" | "HEAD") => limits(ctx),
+        (["limits"], m) => Response::method_not_allowed(m, "HEAD,GET"),
+        _ => Response::not_found(),
+    }
+}
+
+fn resources(ctx: &Ctx) -> Response {
+    let b = ctx.base();
+    Response::json_value(
+        200,
+        &serde_json::json!({
+            "limits": format!("{b}/limits"),
+            "query": format!("{b}/query"),
+            "queryAll": format!("{b}/queryAll"),
+            "composite": format!("{b}/composite"),
+            "search": format!("{b}/search"),
+            "sobjects": format!("{b}/sobjects"),
+        }),
+    )
+}
+
+fn limits(ctx: &Ctx) -> Response {
+    let (used, max) = ctx.org.limit_counts();
+    Response::json_value(
+        200,
+        &serde_json::json!({
+            "DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used)},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DailyBulkV2QueryFileStorageMB": {"Max": 976_562, "Remaining": 976_562},
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_labels() {
+        assert_eq!(release_label(66), "Spring '26");
+        assert_eq!(release_label(67), "Summer '26");
+        assert_eq!(release_label(68), "Winter '27");
+        assert_eq!(release_label(31), "Summer '14");
+        assert_eq!(release_label(32), "Winter '15");
+    }
+}

@@ -1,0 +1,313 @@
+//! The sObject resources: create, read, update, delete, and upsert by external id.
+//!
+//! The `*_checked` functions are shared with sObject Collections and composite.
+
+use serde_json::{Map, Value as J};
+
+use crate::org::{read, write};
+use crate::query::write_attributes;
+use crate::response::{write_str_array, ApiError, Response};
+use crate::rest::Ctx;
+use crate::schema;
+use crate::store::{is_deleted, Lookup, Store};
+use crate::validate::{self, check_unique, Mode};
+use crate::value::{write_json_str, write_value, Value};
+use crate::{describe, time};
+
+/// Routes `sobjects/{Type}/...`.
+pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
+    let Some(obj) = schema::object_index(ty) else {
+        return Response::not_found();
+    };
+    let method = ctx.req.method.as_str();
+    let result = match (rest, method) {
+        ([], "POST") => create(ctx, obj),
+        ([], "GET" | "HEAD") => return describe::basic(ctx, obj),
+        ([], m) => return Response::method_not_allowed(m, "HEAD,GET,POST"),
+        (["describe"], "GET" | "HEAD") => return describe::object(ctx, obj),
+        (["describe"], m) => return Response::method_not_allowed(m, "HEAD,GET"),
+        // A deleted record is simply not found by a read; writes say it is deleted.
+        ([id], "GET" | "HEAD") => {
+            live_row(&read(&ctx.org.store), obj, id, true).and_then(|row| get(ctx, obj, row))
+        }
+        ([id], "PATCH") => body(ctx).and_then(|b| {
+            let mut store = write(&ctx.org.store);
+            let row = live_row(&store, obj, id, false)?;
+            update_checked(&mut store, obj, row, &b, &ctx.req.body)?;
+            Ok(Response::no_content())
+        }),
+        ([id], "DELETE") => {
+            let mut store = write(&ctx.org.store);
+            live_row(&store, obj, id, false).and_then(|row| {
+                delete_checked(&mut store, obj, row)?;
+                Ok(Response::no_content())
+            })
+        }
+        ([_], m) => return Response::method_not_allowed(m, "HEAD,GET,PATCH,DELETE"),
+        ([field, value], _) => by_external_id(ctx, obj, field, value),
+        _ => return Response::not_found(),
+    };
+    result.unwrap_or_else(Response::from)
+}
+
+/// The request body as a JSON object.
+fn body(ctx: &Ctx) -> Result<Map<String, J>, ApiError> {
+    validate::parse_object(&ctx.req.body)
+}
+
+/// The row of a record id of object `obj`: MALFORMED_ID, NOT_FOUND or ENTITY_IS_DELETED
+/// (NOT_FOUND for a deleted record when `reading`).
+pub(crate) fn live_row(store: &Store, obj: u8, id: &str, reading: bool) -> Result<u32, ApiError> {
+    let def = schema::object(obj);
+    let malformed = || {
+        let msg = format!("{} ID: id value of incorrect type: {id}", def.label);
+        ApiError::fields(400, "MALFORMED_ID", &msg, &["Id"])
+    };
+    let norm = crate::ids::normalize(id).ok_or_else(malformed)?;
+    if &norm[..3] != def.key_prefix.as_bytes() {
+        return Err(malformed());
+    }
+    match store.lookup(obj, &norm) {
+        Lookup::Live(row) => Ok(row),
+        Lookup::Deleted if !reading => Err(deleted()),
+        Lookup::Deleted | Lookup::Missing => Err(not_found()),
+    }
+}
+
+fn deleted() -> ApiError {
+    ApiError::new(404, "ENTITY_IS_DELETED", "entity is deleted")
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(404, "NOT_FOUND", "The requested resource does not exist")
+}
+
+fn create(ctx: &Ctx, obj: u8) -> Result<Response, ApiError> {
+    let b = body(ctx)?;
+    let row = insert_checked(&mut write(&ctx.org.store), obj, &b, &ctx.req.body, &[])?;
+    Ok(Response::json(
+        201,
+        save_result(&schema::object(obj).id_of(row), None),
+    ))
+}
+
+/// Validates and inserts a record; `extra` are changes applied on top (upsert's external id).
+pub(crate) fn insert_checked(
+    store: &mut Store,
+    obj: u8,
+    body: &Map<String, J>,
+    raw: &[u8],
+    extra: &[(usize, Value)],
+) -> Result<u32, ApiError> {
+    let mut changes = validate::changes(store, obj, body, raw, Mode::Create)?;
+    changes.extend(extra.iter().cloned());
+    check_unique(store, obj, &changes, None)?;
+    let mut values = vec![Value::Null; schema::object(obj).fields.len()].into_boxed_slice();
+    for (i, v) in changes {
+        values[i] = v;
+    }
+    Ok(store.insert(obj, values, time::now_ms()))
+}
+
+/// Validates and applies an update to a live record.
+pub(crate) fn update_checked(
+    store: &mut Store,
+    obj: u8,
+    row: u32,
+    body: &Map<String, J>,
+    raw: &[u8],
+) -> Result<(), ApiError> {
+    if store.row(obj, row).is_none_or(is_deleted) {
+        return Err(deleted());
+    }
+    let changes = validate::changes(store, obj, body, raw, Mode::Update)?;
+    check_unique(store, obj, &changes, Some(row))?;
+    store.update(obj, row, changes, time::now_ms());
+    Ok(())
+}
+
+/// Deletes a live record.
+pub(crate) fn delete_checked(store: &mut Store, obj: u8, row: u32) -> Result<(), ApiError> {
+    if store.row(obj, row).is_none_or(is_deleted) {
+        return Err(deleted());
+    }
+    store.delete(obj, row, time::now_ms());
+    Ok(())
+}
+
+/// How an upsert went.
+pub(crate) enum Upserted {
+    /// Created (true) or updated (false) this row.
+    Row(u32, bool),
+    /// Several records hold the value: their URLs (answered with 300).
+    Several(Vec<String>),
+}
+
+/// Creates or updates the record whose external id field `fi` holds `value`.
+pub(crate) fn upsert_checked(
+    store: &mut Store,
+    base: &str,
+    obj: u8,
+    fi: usize,
+    value: &str,
+    body: &Map<String, J>,
+    raw: &[u8],
+) -> Result<Upserted, ApiError> {
+    let def = schema::object(obj);
+    let matches = store.find_external(obj, value);
+    match matches.as_slice() {
+        [] => {
+            let extra = [(fi, Value::text(value))];
+            insert_checked(store, obj, body, raw, &extra).map(|row| Upserted::Row(row, true))
+        }
+        [row] => {
+            if body
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(def.fields[fi].name))
+            {
+                let msg = format!("The field {} can not be specified in the body when it is also the external id in the URL", def.fields[fi].name);
+                return Err(ApiError::new(400, "INVALID_FIELD", &msg));
+            }
+            update_checked(store, obj, *row, body, raw).map(|_| Upserted::Row(*row, false))
+        }
+        rows => Ok(Upserted::Several(
+            rows.iter()
+                .map(|&r| format!("{base}/sobjects/{}/{}", def.name, def.id_of(r)))
+                .collect(),
+        )),
+    }
+}
+
+/// `{"id":..,"success":true,"errors":[]}` plus `created` for upserts.
+pub(crate) fn save_result(id: &str, created: Option<bool>) -> Vec<u8> {
+    let mut b = Vec::with_capacity(80);
+    b.extend_from_slice(b"{\"id\":");
+    write_json_str(&mut b, id);
+    b.extend_from_slice(b",\"success\":true,\"errors\":[]");
+    if let Some(c) = created {
+        b.extend_from_slice(format!(",\"created\":{c}").as_bytes());
+    }
+    b.push(b'}');
+    b
+}
+
+/// The fields named in a `fields=A,B` parameter (all fields when absent).
+pub(crate) fn field_list(obj: u8, param: Option<&str>) -> Result<Vec<usize>, ApiError> {
+    let def = schema::object(obj);
+    let Some(list) = param else {
+        return Ok((0..def.fields.len()).collect());
+    };
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match def.field_index(name) {
+            Some(i) if !out.contains(&i) => out.push(i),
+            Some(_) => {}
+            None => {
+                let msg = format!("No such column '{name}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", def.name);
+                return Err(ApiError::new(400, "INVALID_FIELD", &msg));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Appends a record with `attributes` and the given fields.
+pub(crate) fn write_row(
+    out: &mut Vec<u8>,
+    store: &Store,
+    base: &str,
+    obj: u8,
+    row: u32,
+    fields: &[usize],
+) {
+    let def = schema::object(obj);
+    let Some(values) = store.row(obj, row) else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    out.push(b'{');
+    write_attributes(out, base, obj, row);
+    for &i in fields {
+        out.push(b',');
+        write_json_str(out, def.fields[i].name);
+        out.push(b':');
+        write_value(out, &values[i]);
+    }
+    out.push(b'}');
+}
+
+fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
+    let params = crate::form::parse_form(&ctx.req.query);
+    let fields = field_list(obj, crate::form::param(&params, "fields"))?;
+    let mut out = Vec::with_capacity(512);
+    write_row(
+        &mut out,
+        &read(&ctx.org.store),
+        &ctx.base(),
+        obj,
+        row,
+        &fields,
+    );
+    Ok(Response::json(200, out))
+}
+
+/// `sobjects/{Type}/{ExtIdField}/{value}`: GET, PATCH (upsert) and DELETE by external id.
+fn by_external_id(ctx: &Ctx, obj: u8, field: &str, value: &str) -> Result<Response, ApiError> {
+    let def = schema::object(obj);
+    let Some(fi) = def
+        .field_index(field)
+        .filter(|&i| def.fields[i].external_id)
+    else {
+        let msg =
+            format!("Provided external ID field does not exist or is not accessible: {field}");
+        return Err(ApiError::new(404, "NOT_FOUND", &msg));
+    };
+    let method = ctx.req.method.as_str();
+    let several = |urls: Vec<String>| {
+        let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+        let mut b = Vec::new();
+        write_str_array(&mut b, &refs);
+        Response::json(300, b)
+    };
+    if method == "PATCH" {
+        let b = body(ctx)?;
+        let mut store = write(&ctx.org.store);
+        return Ok(
+            match upsert_checked(&mut store, &ctx.base(), obj, fi, value, &b, &ctx.req.body)? {
+                Upserted::Row(row, true) => {
+                    Response::json(201, save_result(&def.id_of(row), Some(true)))
+                }
+                Upserted::Row(row, false) => {
+                    Response::json(200, save_result(&def.id_of(row), Some(false)))
+                }
+                Upserted::Several(urls) => several(urls),
+            },
+        );
+    }
+    if !matches!(method, "GET" | "HEAD" | "DELETE") {
+        return Ok(Response::method_not_allowed(
+            method,
+            "HEAD,GET,PATCH,DELETE",
+        ));
+    }
+    let mut store = write(&ctx.org.store);
+    match store.find_external(obj, value).as_slice() {
+        [] => Err(not_found()),
+        [row] if method == "DELETE" => {
+            delete_checked(&mut store, obj, *row)?;
+            Ok(Response::no_content())
+        }
+        [row] => {
+            drop(store);
+            get(ctx, obj, *row)
+        }
+        rows => {
+            let base = ctx.base();
+            Ok(several(
+                rows.iter()
+                    .map(|&r| format!("{base}/sobjects/{}/{}", def.name, def.id_of(r)))
+                    .collect(),
+            ))
+        }
+    }
+}

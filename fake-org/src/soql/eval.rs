@@ -1,0 +1,265 @@
+//! Evaluates a parsed query over the store: filter, sort, offset and limit.
+
+use std::cmp::Ordering;
+
+use super::{Cond, FieldRef, LikeTok, Operand, Query};
+use crate::schema;
+use crate::store::{is_deleted, is_purged, Row, Store};
+use crate::value::Value;
+
+static NULL: Value = Value::Null;
+
+/// The value of a (possibly parent) field for a record; null when a lookup is empty.
+pub(crate) fn field_value<'a>(store: &'a Store, row: &'a Row, f: FieldRef) -> &'a Value {
+    match f {
+        FieldRef::Direct(i) => &row[i],
+        FieldRef::Parent {
+            lookup,
+            target,
+            field,
+        } => match row[lookup] {
+            Value::Id(t, r) if t == target => store.row(t, r).map_or(&NULL, |p| &p[field]),
+            _ => &NULL,
+        },
+    }
+}
+
+/// The rows matching the query, in result order, after OFFSET and LIMIT.
+///
+/// `all_rows` includes deleted records (queryAll).
+pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
+    let rows = &store.table(q.obj).rows;
+    let early_stop = if q.order.is_empty() {
+        q.limit.map(|l| l.saturating_add(q.offset))
+    } else {
+        None
+    };
+    let mut out: Vec<u32> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if early_stop.is_some_and(|n| out.len() >= n) {
+            break;
+        }
+        if (if all_rows {
+            is_purged(row)
+        } else {
+            is_deleted(row)
+        }) || !q.filter.as_ref().is_none_or(|c| matches(c, store, row))
+        {
+            continue;
+        }
+        out.push(i as u32);
+    }
+    if !q.order.is_empty() {
+        out.sort_by(|&a, &b| {
+            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+            for key in &q.order {
+                let (va, vb) = (
+                    field_value(store, ra, key.field),
+                    field_value(store, rb, key.field),
+                );
+                let ord = match (va.is_null(), vb.is_null()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => {
+                        if key.nulls_first {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (false, true) => {
+                        if key.nulls_first {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    (false, false) => {
+                        let o = compare_values(va, vb);
+                        if key.desc {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+    let start = q.offset.min(out.len());
+    let end = q
+        .limit
+        .map_or(out.len(), |l| start.saturating_add(l).min(out.len()));
+    if start > 0 || end < out.len() {
+        out = out[start..end].to_vec();
+    }
+    out
+}
+
+fn matches(c: &Cond, store: &Store, row: &Row) -> bool {
+    match c {
+        Cond::And(terms) => terms.iter().all(|t| matches(t, store, row)),
+        Cond::Or(terms) => terms.iter().any(|t| matches(t, store, row)),
+        Cond::Not(inner) => !matches(inner, store, row),
+        Cond::Cmp(f, op, operand) => {
+            let v = field_value(store, row, *f);
+            match (*op, operand) {
+                ("=", Operand::Null) => v.is_null(),
+                ("!=", Operand::Null) => !v.is_null(),
+                ("=", o) => compare(v, o) == Some(Ordering::Equal),
+                ("!=", o) => v.is_null() || compare(v, o) != Some(Ordering::Equal),
+                (op, o) => match compare(v, o) {
+                    Some(ord) => match op {
+                        "<" => ord == Ordering::Less,
+                        "<=" => ord != Ordering::Greater,
+                        ">" => ord == Ordering::Greater,
+                        _ => ord != Ordering::Less,
+                    },
+                    None => false,
+                },
+            }
+        }
+        Cond::In(f, negated, list) => {
+            let v = field_value(store, row, *f);
+            let found = list.iter().any(|o| match o {
+                Operand::Null => v.is_null(),
+                o => compare(v, o) == Some(Ordering::Equal),
+            });
+            found != *negated
+        }
+        Cond::Like(f, pattern) => match field_value(store, row, *f).as_str() {
+            Some(s) => like(s, pattern),
+            None => false,
+        },
+    }
+}
+
+/// Compares a stored value with an operand; `None` when either is null or types differ.
+fn compare(v: &Value, o: &Operand) -> Option<Ordering> {
+    match (v, o) {
+        (Value::Short(..) | Value::Long(_), Operand::Text(t)) => Some(ci_cmp(v.as_str()?, t)),
+        (Value::Int(i), Operand::Num(n)) => (*i as f64).partial_cmp(n),
+        (Value::Num(x), Operand::Num(n)) => x.partial_cmp(n),
+        (Value::Bool(a), Operand::Bool(b)) => Some(a.cmp(b)),
+        (Value::Date(a), Operand::Date(b)) => Some(a.cmp(b)),
+        (Value::DateTime(a), Operand::DateTime(b)) => Some(a.cmp(b)),
+        (Value::Id(obj, row), Operand::Id(id)) => Some(schema::object(*obj).id15_of(*row).cmp(id)),
+        (Value::Short(..) | Value::Long(_), Operand::Id(id)) => {
+            let own = crate::ids::normalize(v.as_str()?)?;
+            Some(own.cmp(id))
+        }
+        _ => None,
+    }
+}
+
+/// Orders two non-null values of the same field.
+fn compare_values(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Num(x), Value::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
+        (Value::Id(o1, r1), Value::Id(o2, r2)) => schema::object(*o1)
+            .id15_of(*r1)
+            .cmp(&schema::object(*o2).id15_of(*r2)),
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => ci_order(x, y),
+            _ => Ordering::Equal,
+        },
+    }
+}
+
+/// Case-insensitive comparison of `a` with the already lower-cased `lower`.
+fn ci_cmp(a: &str, lower: &str) -> Ordering {
+    if a.is_ascii() && lower.is_ascii() {
+        return a.bytes().map(|c| c.to_ascii_lowercase()).cmp(lower.bytes());
+    }
+    a.chars().flat_map(char::to_lowercase).cmp(lower.chars())
+}
+
+/// Case-insensitive ordering of two strings, ties broken by the exact text.
+fn ci_order(a: &str, b: &str) -> Ordering {
+    let folded = if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.chars().flat_map(char::to_lowercase))
+    };
+    folded.then_with(|| a.cmp(b))
+}
+
+/// SQL LIKE, case-insensitive, with `%` and `_` wildcards.
+fn like(s: &str, pattern: &[LikeTok]) -> bool {
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        like_at(b.len(), |i| b[i].to_ascii_lowercase() as char, pattern)
+    } else {
+        let text: Vec<char> = s.chars().flat_map(char::to_lowercase).collect();
+        like_at(text.len(), |i| text[i], pattern)
+    }
+}
+
+/// LIKE over `len` lower-cased characters given by `at`, backtracking on the last `%`.
+fn like_at(len: usize, at: impl Fn(usize) -> char, pattern: &[LikeTok]) -> bool {
+    let (mut t, mut p) = (0usize, 0usize);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < len {
+        match pattern.get(p) {
+            Some(LikeTok::Any) => {
+                backtrack = Some((p, t));
+                p += 1;
+            }
+            Some(LikeTok::One) => {
+                t += 1;
+                p += 1;
+            }
+            Some(LikeTok::Char(c)) if *c == at(t) => {
+                t += 1;
+                p += 1;
+            }
+            _ => match backtrack {
+                Some((bp, bt)) => {
+                    backtrack = Some((bp, bt + 1));
+                    p = bp + 1;
+                    t = bt + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|x| *x == LikeTok::Any)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pat(s: &str) -> Vec<LikeTok> {
+        s.chars()
+            .map(|c| match c {
+                '%' => LikeTok::Any,
+                '_' => LikeTok::One,
+                c => LikeTok::Char(c),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn like_wildcards() {
+        assert!(like("Acme Corporation", &pat("acme%")));
+        assert!(like("Acme", &pat("%cm%")));
+        assert!(like("abc", &pat("a_c")));
+        assert!(!like("abcd", &pat("a_c")));
+        assert!(like("", &pat("%")));
+        assert!(like("aXbXc", &pat("%x%c")));
+        assert!(!like("ab", &pat("%x%")));
+        assert!(like("CAFÉ Müller", &pat("café m_ller")));
+    }
+}

@@ -1,0 +1,199 @@
+//! Making a call on the session: the URL and its origin check, the headers, retries within the
+//! timeout, and one new login when the session has expired.
+
+use std::time::{Duration, Instant};
+
+use crate::auth::Session;
+use crate::error::{Error, Result};
+use crate::response::parse_api_usage;
+use crate::secret::Secret;
+use crate::transport::{Body, Call, Reply};
+use crate::url::{form_encode, path_only, Origin};
+use crate::Client;
+
+/// One REST call, before it has a URL.
+pub(crate) struct Request<'a> {
+    pub method: &'static str,
+    /// Absolute on the instance (`/services/...`), relative to `/services/data/vXX.X/`, or a
+    /// full URL that must be on the instance's origin.
+    pub path: &'a str,
+    pub params: &'a [(&'a str, &'a str)],
+    pub body: Option<Body<'a>>,
+    /// Headers beyond the ones every call carries.
+    pub headers: &'a [(&'static str, &'a str)],
+}
+
+impl Client {
+    /// Makes one call on the session: resolves the path, checks the origin, adds the headers.
+    /// An expired session (401 `INVALID_SESSION_ID`) is renewed once and the call replayed once,
+    /// for every flow that can log in again. Returns the reply and the path to show in errors.
+    pub(crate) fn call(&self, req: &Request<'_>) -> Result<(Reply, String)> {
+        let session = self.session();
+        let first = self.call_retrying(&session, req)?;
+        if !session_expired(&first.0) {
+            return Ok(first);
+        }
+        if !self.inner.auth.flow.can_relogin() {
+            return Err(Error::SessionExpired {
+                method: req.method,
+                path: first.1,
+            });
+        }
+        log::info!("session expired; logging in again");
+        let fresh = self.relogin(session.generation)?;
+        self.call_retrying(&fresh, req)
+    }
+
+    /// One call, made again on transient failures as [`RetryPolicy`] allows, all within the
+    /// call's timeout.
+    fn call_retrying(&self, session: &Session, req: &Request<'_>) -> Result<(Reply, String)> {
+        let method = req.method;
+        let config = &self.inner.auth.config;
+        let timeout = if method == "GET" {
+            config.get_timeout
+        } else {
+            config.write_timeout
+        };
+        let deadline = Instant::now() + timeout;
+        let mut attempt = 0;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let outcome = self
+                .call_once(session, req, remaining)
+                .map_err(|e| match e {
+                    Error::Timeout { method, path, .. } => Error::Timeout {
+                        method,
+                        path,
+                        after: timeout,
+                    },
+                    other => other,
+                });
+            match config.retry.wait(method, attempt, &outcome, deadline) {
+                None => return outcome,
+                Some(wait) => {
+                    attempt += 1;
+                    let why = match &outcome {
+                        Ok((reply, _)) => format!("answered {}", reply.status),
+                        Err(e) => e.to_string(),
+                    };
+                    log::warn!(
+                        "{method} {}: {why}; retry {attempt} of {} in {} ms",
+                        path_only(req.path),
+                        config.retry.max_retries,
+                        wait.as_millis()
+                    );
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    /// Logs in again unless another thread already did since `seen_generation`.
+    fn relogin(&self, seen_generation: u64) -> Result<Session> {
+        let _guard = self
+            .inner
+            .login_lock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let current = self.session();
+        if current.generation != seen_generation {
+            return Ok(current);
+        }
+        let mut fresh = self.inner.auth.login(&self.inner.transport)?;
+        fresh.generation = seen_generation + 1;
+        if let Some(cache) = &self.inner.cache {
+            cache.store(&fresh);
+        }
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    fn call_once(
+        &self,
+        session: &Session,
+        req: &Request<'_>,
+        timeout: Duration,
+    ) -> Result<(Reply, String)> {
+        let mut url = self.resolve(session, req.path)?;
+        if !req.params.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&form_encode(req.params));
+        }
+        let shown_path = path_only(&url).to_string();
+        let bearer = Secret::new(format!("Bearer {}", session.access_token.expose()));
+        let mut headers: Vec<(&'static str, &str)> = vec![
+            ("Authorization", bearer.expose()),
+            ("Accept", "application/json"),
+            ("Sforce-Call-Options", "client=sfrest"),
+        ];
+        headers.extend_from_slice(req.headers);
+        let reply = self.inner.transport.send(Call {
+            method: req.method,
+            url: &url,
+            path: &shown_path,
+            headers: &headers,
+            body: req.body.as_ref().map(|b| Body {
+                content_type: b.content_type,
+                bytes: b.bytes,
+            }),
+            timeout,
+        })?;
+        if let Some(usage) = reply.limit_info.as_deref().and_then(parse_api_usage) {
+            *self
+                .inner
+                .api_usage
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(usage);
+        }
+        Ok((reply, shown_path))
+    }
+
+    /// The full URL for `path`, refusing any origin but the instance's.
+    fn resolve(&self, session: &Session, path: &str) -> Result<String> {
+        let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            let refused = |reason: String| Error::Refused {
+                url: path.split(['?', '#']).next().unwrap_or("").to_string(),
+                reason,
+            };
+            let origin = Origin::parse(path).ok_or_else(|| refused("not a valid URL".into()))?;
+            if origin != session.origin {
+                return Err(refused(format!(
+                    "the session token is only sent to the instance URL's origin ({})",
+                    session.instance_url
+                )));
+            }
+            if !origin.is_secure_enough() {
+                return Err(refused("the session token is only sent over https".into()));
+            }
+            return Ok(path.to_string());
+        }
+        Ok(if path.starts_with('/') {
+            format!("{}{path}", session.instance_url)
+        } else {
+            format!(
+                "{}/services/data/v{}/{path}",
+                session.instance_url, self.inner.auth.config.api_version
+            )
+        })
+    }
+}
+
+/// Whether a reply says the session expired in a way a new login cures: 401 with
+/// `INVALID_SESSION_ID`, but not the "not valid for use with the REST API" variant.
+fn session_expired(reply: &Reply) -> bool {
+    if reply.status != 401 {
+        return false;
+    }
+    let Ok(errors) = serde_json::from_slice::<Vec<crate::ApiError>>(&reply.body) else {
+        return false;
+    };
+    errors.first().is_some_and(|e| {
+        e.error_code == "INVALID_SESSION_ID"
+            && !e.message.contains("not valid for use with the REST API")
+    })
+}

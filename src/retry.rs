@@ -1,0 +1,168 @@
+//! When a failed call is made again: idempotent calls only (unless the caller opts in), on
+//! broken connections and 502/503/504 or HTML error pages, with exponential backoff and jitter,
+//! honouring `Retry-After`, never past the call's timeout.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::transport::Reply;
+
+/// The first wait; each retry doubles it, up to [`MAX_WAIT`].
+const FIRST_WAIT: Duration = Duration::from_millis(250);
+/// The longest wait between two attempts (a longer `Retry-After` is honoured if it fits).
+const MAX_WAIT: Duration = Duration::from_secs(8);
+
+/// The retry settings of a client.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RetryPolicy {
+    pub max_retries: u32,
+    pub retry_writes: bool,
+}
+
+impl RetryPolicy {
+    /// How long to wait before attempt `attempt + 1`, or `None` to give this outcome to the
+    /// caller. `deadline` is the end of the call's timeout budget.
+    pub fn wait(
+        &self,
+        method: &str,
+        attempt: u32,
+        outcome: &Result<(Reply, String)>,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        if attempt >= self.max_retries {
+            return None;
+        }
+        let idempotent = matches!(method, "GET" | "HEAD");
+        if !idempotent && !self.retry_writes {
+            return None;
+        }
+        let retry_after = match outcome {
+            Err(Error::Transport { .. }) => None,
+            Ok((reply, _)) if is_transient(reply) => {
+                reply.retry_after.as_deref().and_then(parse_retry_after)
+            }
+            _ => return None,
+        };
+        let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        // Leave the next attempt at least as long as the wait, or it is not worth making.
+        (wait.saturating_mul(2) < remaining).then_some(wait)
+    }
+}
+
+/// 502, 503 and 504 (Salesforce's edge and maintenance answers), and any 5xx HTML page.
+fn is_transient(reply: &Reply) -> bool {
+    let html = reply
+        .content_type
+        .as_deref()
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
+    matches!(reply.status, 502..=504) || (reply.status >= 500 && html)
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by Salesforce and is ignored).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Exponential backoff with jitter: between half and all of `FIRST_WAIT * 2^attempt`, capped.
+fn backoff(attempt: u32) -> Duration {
+    let full = FIRST_WAIT
+        .saturating_mul(1 << attempt.min(16))
+        .min(MAX_WAIT);
+    let random = RandomState::new().hash_one(Instant::now()) % 1000;
+    full / 2 + full / 2 * random as u32 / 1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, ct: &str, retry_after: Option<&str>) -> Result<(Reply, String)> {
+        Ok((
+            Reply {
+                status,
+                content_type: Some(ct.into()),
+                limit_info: None,
+                retry_after: retry_after.map(str::to_string),
+                body: vec![],
+            },
+            "/p".into(),
+        ))
+    }
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_retries: 3,
+        retry_writes: false,
+    };
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    #[test]
+    fn only_transient_failures_of_reads_are_retried() {
+        assert!(POLICY
+            .wait("GET", 0, &reply(503, "application/json", None), far())
+            .is_some());
+        assert!(POLICY
+            .wait("GET", 0, &reply(500, "text/html", None), far())
+            .is_some());
+        assert!(POLICY
+            .wait("GET", 0, &reply(500, "application/json", None), far())
+            .is_none());
+        assert!(POLICY
+            .wait("GET", 0, &reply(403, "application/json", None), far())
+            .is_none());
+        assert!(POLICY
+            .wait("POST", 0, &reply(503, "text/html", None), far())
+            .is_none());
+        assert!(POLICY
+            .wait("PATCH", 0, &reply(502, "", None), far())
+            .is_none());
+        let writes = RetryPolicy {
+            retry_writes: true,
+            ..POLICY
+        };
+        assert!(writes
+            .wait("POST", 0, &reply(503, "", None), far())
+            .is_some());
+        assert!(
+            POLICY
+                .wait("GET", 3, &reply(503, "", None), far())
+                .is_none(),
+            "bounded"
+        );
+        let timeout = Err(Error::Timeout {
+            method: "GET",
+            path: "/p".into(),
+            after: Duration::from_secs(1),
+        });
+        assert!(POLICY.wait("GET", 0, &timeout, far()).is_none());
+    }
+
+    #[test]
+    fn retry_after_is_honoured_within_the_budget() {
+        assert_eq!(
+            POLICY.wait("GET", 0, &reply(503, "", Some("2")), far()),
+            Some(Duration::from_secs(2))
+        );
+        let soon = Instant::now() + Duration::from_secs(3);
+        assert_eq!(
+            POLICY.wait("GET", 0, &reply(503, "", Some("2")), soon),
+            None
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        for attempt in 0..20 {
+            let full = FIRST_WAIT
+                .saturating_mul(1 << attempt.min(16))
+                .min(MAX_WAIT);
+            let w = backoff(attempt);
+            assert!(w >= full / 2 && w <= full, "{attempt}: {w:?}");
+        }
+    }
+}
