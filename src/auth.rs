@@ -165,7 +165,7 @@ impl Authenticator {
     }
 }
 
-fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Session> {
+pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Session> {
     let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
     match parsed {
         Some(TokenResponse {

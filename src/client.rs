@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{Authenticator, Session};
+use crate::builder::ClientBuilder;
 use crate::cache::TokenCache;
-use crate::config::{normalize_api_version, normalize_base_url, AuthFlow, ClientBuilder, Config};
+use crate::config::{normalize_api_version, normalize_base_url, AuthFlow, Config};
 use crate::error::{Error, Result};
 use crate::request::Request;
 use crate::response::into_json;
@@ -74,7 +75,11 @@ impl Client {
         config.login_url = normalize_base_url("SF_LOGIN_URL", &config.login_url)?;
         config.api_version = normalize_api_version(&config.api_version)?;
         let flow = config.choose_flow()?;
-        let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE);
+        let roots = match &config.ca_file {
+            Some(path) => Some(crate::transport::load_roots(path)?),
+            None => None,
+        };
+        let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots);
         let cache = TokenCache::for_config(&config);
         let auth = Authenticator::new(config, flow)?;
         let cached = cache.as_ref().and_then(TokenCache::load);

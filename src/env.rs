@@ -23,6 +23,7 @@ pub const VARIABLES: &[&str] = &[
     "SF_JWT_AUDIENCE",
     "SF_REFRESH_TOKEN",
     "SF_TOKEN_CACHE",
+    "SF_CA_FILE",
 ];
 
 /// Loads settings on top of `base`: from `file` if given (it must exist), else from the nearest
@@ -91,6 +92,9 @@ pub(crate) fn load(file: Option<&Path>, base: Config) -> Result<Config> {
     }
     if let Some(v) = get("SF_TOKEN_CACHE") {
         c.token_cache = Some(v.into());
+    }
+    if let Some(v) = get("SF_CA_FILE") {
+        c.ca_file = Some(v.into());
     }
     if let Some(v) = get("SF_AUTH_FLOW") {
         c.auth_flow = Some(AuthFlow::parse(&v).ok_or_else(|| Error::InvalidConfig {

@@ -81,12 +81,15 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod builder;
 mod cache;
 mod client;
 mod composite;
 mod config;
 mod env;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod jwt;
 mod query;
 mod request;
@@ -103,9 +106,10 @@ mod url;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+pub use builder::ClientBuilder;
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
-pub use config::{AuthFlow, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
+pub use config::{AuthFlow, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
 pub use env::VARIABLES;
 pub use error::{ApiError, Error, Result};
 pub use query::{QueryIter, QueryOptions};

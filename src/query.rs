@@ -158,6 +158,14 @@ impl<T: DeserializeOwned> Iterator for QueryIter<T> {
     }
 }
 
+/// Parses one page body: `(records, nextRecordsUrl)`.
+pub(crate) fn parse_page<T: DeserializeOwned>(
+    body: &[u8],
+) -> serde_json::Result<(usize, Option<String>)> {
+    let page: Page<T> = serde_json::from_slice(body)?;
+    Ok((page.records.len(), page.next_records_url))
+}
+
 impl<T> std::fmt::Debug for QueryIter<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueryIter")

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
 use ureq::http;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::RequestExt;
 
 use crate::error::{Error, Result};
@@ -48,8 +49,21 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub fn new(max_response_size: u64, compress_above: usize) -> Transport {
-        let agent = ureq::Agent::config_builder()
+    /// `roots`: trust these CA certificates instead of the bundled Mozilla roots.
+    pub fn new(
+        max_response_size: u64,
+        compress_above: usize,
+        roots: Option<Vec<Certificate<'static>>>,
+    ) -> Transport {
+        let mut config = ureq::Agent::config_builder();
+        if let Some(roots) = roots {
+            config = config.tls_config(
+                TlsConfig::builder()
+                    .root_certs(RootCerts::new_with_certs(&roots))
+                    .build(),
+            );
+        }
+        let agent = config
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(USER_AGENT)
@@ -150,6 +164,29 @@ impl Transport {
     }
 }
 
+/// Reads the CA certificates of a PEM file (`SF_CA_FILE`).
+pub(crate) fn load_roots(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {
+    let invalid = |message: String| Error::InvalidConfig {
+        setting: "SF_CA_FILE",
+        message,
+    };
+    let pem =
+        std::fs::read(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(invalid(format!(
+            "{} holds no PEM certificate (BEGIN CERTIFICATE)",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
@@ -188,6 +225,7 @@ fn convert(e: ureq::Error, call: &Call<'_>, status: Option<u16>) -> Error {
             let what = match (&other, status) {
                 (ureq::Error::HostNotFound, _) => "host not found".to_string(),
                 (ureq::Error::Tls(m), _) => format!("tls: {m}"),
+                (ureq::Error::Rustls(e), _) => format!("tls: {e}"),
                 (_, Some(s)) => format!("connection lost while reading the {s} answer: {other}"),
                 (_, None) => other.to_string(),
             };

@@ -1,0 +1,47 @@
+//! Entry points for the fuzz targets (`fuzz/`) and the property tests: the parsers that read
+//! what a server sends. Not part of the public API; no stability promise.
+
+use crate::config::AuthFlow;
+use crate::transport::Reply;
+
+fn reply(status: u16, content_type: Option<&str>, body: &[u8]) -> Reply {
+    Reply {
+        status,
+        content_type: content_type.map(str::to_string),
+        limit_info: None,
+        retry_after: None,
+        body: body.to_vec(),
+    }
+}
+
+/// Reads a REST answer (success body, error array, HTML page...) as the client does; returns
+/// the error's Display text, if it is one.
+pub fn rest_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Option<String> {
+    crate::response::into_json("GET", "/fuzz", &reply(status, content_type, body))
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// Reads a token endpoint answer as a login does; returns the error's Display text, if any.
+pub fn token_answer(status: u16, body: &[u8]) -> Option<String> {
+    crate::auth::read_token_response(AuthFlow::Password, &reply(status, None, body))
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// Reads a query page as `query_iter` does; returns the number of records.
+pub fn query_page(body: &[u8]) -> Option<usize> {
+    crate::query::parse_page::<serde_json::Value>(body)
+        .ok()
+        .map(|(n, _)| n)
+}
+
+/// Parses a `Sforce-Limit-Info` header.
+pub fn limit_info(header: &str) -> Option<(u64, u64)> {
+    crate::response::parse_api_usage(header)
+}
+
+/// Builds the text shown as a body excerpt.
+pub fn excerpt(body: &[u8]) -> String {
+    crate::transport::excerpt(body)
+}
