@@ -159,6 +159,8 @@ impl Authenticator {
                 content_type: "application/x-www-form-urlencoded",
                 bytes: form.expose().as_bytes(),
             }),
+            stream: None,
+            sink: None,
             timeout: config.login_timeout,
         })?;
         read_token_response(flow, &reply)

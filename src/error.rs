@@ -155,6 +155,30 @@ pub enum Error {
         /// What was missing.
         message: String,
     },
+    /// A Bulk API job ended `Failed` or `Aborted`.
+    JobFailed {
+        /// The job id.
+        id: String,
+        /// `Failed` or `Aborted`.
+        state: String,
+        /// Salesforce's `errorMessage`.
+        message: String,
+    },
+    /// Waiting for Bulk API jobs took longer than the wait timeout. The jobs keep running in
+    /// the org: re-attach with `bulk.job(id)`.
+    JobTimeout {
+        /// The job ids.
+        ids: Vec<String>,
+        /// The wait timeout.
+        after: Duration,
+    },
+    /// Reading the caller's input or writing to the caller's output failed.
+    Io {
+        /// What was being read or written.
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// A request body could not be serialized, or a response could not be read into the asked type.
     Json {
         /// What was being (de)serialized.
@@ -311,6 +335,21 @@ impl fmt::Display for Error {
             Error::InvalidArgument { message } => write!(f, "invalid argument: {message}"),
             Error::Unexpected { message } => write!(f, "unexpected answer: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::JobFailed { id, state, message } => {
+                write!(f, "bulk job {id} ended {state}")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Error::JobTimeout { ids, after } => write!(
+                f,
+                "bulk job {} still running after {}: it keeps running in the org; re-attach later with bulk.job(\"{}\") and wait again",
+                ids.join(", "),
+                fmt_duration(*after),
+                ids.first().map(String::as_str).unwrap_or_default()
+            ),
         }
     }
 }
@@ -319,6 +358,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Json { source, .. } => Some(source),
+            Error::Io { source, .. } => Some(source),
             _ => None,
         }
     }

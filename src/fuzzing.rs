@@ -10,6 +10,7 @@ fn reply(status: u16, content_type: Option<&str>, body: &[u8]) -> Reply {
         content_type: content_type.map(str::to_string),
         limit_info: None,
         retry_after: None,
+        headers: vec![],
         body: body.to_vec(),
     }
 }

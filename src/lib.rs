@@ -82,6 +82,8 @@
 
 mod auth;
 mod builder;
+mod bulk;
+mod bulk_csv;
 mod cache;
 mod client;
 mod composite;
@@ -107,6 +109,7 @@ mod url;
 pub struct ReadmeDoctests;
 
 pub use builder::ClientBuilder;
+pub use bulk::{Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_UPLOAD_BYTES};
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
 pub use config::{AuthFlow, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};

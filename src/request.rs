@@ -7,7 +7,7 @@ use crate::auth::Session;
 use crate::error::{Error, Result};
 use crate::response::parse_api_usage;
 use crate::secret::Secret;
-use crate::transport::{Body, Call, Reply};
+use crate::transport::{Body, Call, Reply, Stream};
 use crate::url::{form_encode, path_only, Origin};
 use crate::Client;
 
@@ -140,8 +140,57 @@ impl Client {
                 content_type: b.content_type,
                 bytes: b.bytes,
             }),
+            stream: None,
+            sink: None,
             timeout,
         })?;
+        self.note_usage(&reply);
+        Ok((reply, shown_path))
+    }
+
+    /// One call with a streamed request body and/or a streamed 2xx response body, for Bulk API
+    /// uploads and downloads. Made once: no retry, no replay after a new login (a stream cannot
+    /// be read twice), but an expired session is renewed so that the next call works.
+    pub(crate) fn call_streaming(
+        &self,
+        method: &'static str,
+        path: &str,
+        params: &[(&str, &str)],
+        stream: Option<Stream<'_>>,
+        sink: Option<&mut dyn std::io::Write>,
+        timeout: Duration,
+    ) -> Result<(Reply, String)> {
+        let session = self.session();
+        let mut url = self.resolve(&session, path)?;
+        if !params.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&form_encode(params));
+        }
+        let shown_path = path_only(&url).to_string();
+        let bearer = Secret::new(format!("Bearer {}", session.access_token.expose()));
+        let headers: [(&'static str, &str); 3] = [
+            ("Authorization", bearer.expose()),
+            ("Accept", "application/json, text/csv"),
+            ("Sforce-Call-Options", "client=sfrest"),
+        ];
+        let reply = self.inner.transport.send(Call {
+            method,
+            url: &url,
+            path: &shown_path,
+            headers: &headers,
+            body: None,
+            stream,
+            sink,
+            timeout,
+        })?;
+        self.note_usage(&reply);
+        if session_expired(&reply) && self.inner.auth.flow.can_relogin() {
+            self.relogin(session.generation)?;
+        }
+        Ok((reply, shown_path))
+    }
+
+    fn note_usage(&self, reply: &Reply) {
         if let Some(usage) = reply.limit_info.as_deref().and_then(parse_api_usage) {
             *self
                 .inner
@@ -149,7 +198,6 @@ impl Client {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()) = Some(usage);
         }
-        Ok((reply, shown_path))
     }
 
     /// The full URL for `path`, refusing any origin but the instance's.

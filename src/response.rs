@@ -127,6 +127,7 @@ mod tests {
             content_type: Some(ct.into()),
             limit_info: None,
             retry_after: None,
+            headers: vec![],
             body: body.as_bytes().to_vec(),
         }
     }

@@ -86,6 +86,7 @@ mod tests {
                 content_type: Some(ct.into()),
                 limit_info: None,
                 retry_after: retry_after.map(str::to_string),
+                headers: vec![],
                 body: vec![],
             },
             "/p".into(),

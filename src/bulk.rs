@@ -1,0 +1,591 @@
+//! Bulk API 2.0: ingest and query jobs, streamed both ways, as a blocking API for scripts.
+
+use std::io::{BufReader, Read, Write};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::bulk_csv::CsvChunks;
+use crate::error::{Error, Result};
+use crate::response::api_error;
+use crate::transport::Stream;
+use crate::url::encode_path_segment;
+use crate::Client;
+
+/// Salesforce's advice: keep each upload under 100 MB. sfrest cuts at 95 MB (uncompressed).
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 95 * 1000 * 1000;
+
+/// A Bulk API 2.0 job's state and counters, as Salesforce reports them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JobInfo {
+    /// The job id (`750...`).
+    pub id: String,
+    /// `Open`, `UploadComplete`, `InProgress`, `JobComplete`, `Failed` or `Aborted`.
+    pub state: String,
+    /// The sObject type.
+    #[serde(default)]
+    pub object: String,
+    /// `insert`, `update`, `upsert`, `delete`, `hardDelete`, `query` or `queryAll`.
+    #[serde(default)]
+    pub operation: String,
+    /// Records processed so far.
+    #[serde(default)]
+    pub number_records_processed: u64,
+    /// Records that failed so far (ingest jobs).
+    #[serde(default)]
+    pub number_records_failed: u64,
+    /// Why the job failed, for a `Failed` job.
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+impl JobInfo {
+    /// Whether the job has stopped changing: `JobComplete`, `Failed` or `Aborted`.
+    pub fn is_final(&self) -> bool {
+        matches!(self.state.as_str(), "JobComplete" | "Failed" | "Aborted")
+    }
+}
+
+/// Bulk API 2.0 on a client: see [`Client::bulk`].
+#[derive(Clone, Debug)]
+pub struct Bulk {
+    client: Client,
+    poll_first: Duration,
+    poll_max: Duration,
+    wait_timeout: Duration,
+    transfer_timeout: Duration,
+    max_upload_bytes: usize,
+    max_records: Option<u64>,
+}
+
+impl Client {
+    /// Bulk API 2.0, for data that outgrows the REST calls: Salesforce processes the jobs
+    /// server-side, and sfrest streams uploads and results so memory stays flat.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sf = sfrest::Client::from_env()?;
+    /// let bulk = sf.bulk();
+    /// let job = bulk.insert("Account", std::fs::File::open("accounts.csv")?)?;
+    /// let job = job.wait()?;
+    /// println!("{} processed, {} failed", job.number_records_processed(), job.number_records_failed());
+    /// job.failed_results(std::io::stderr())?;
+    ///
+    /// let n = bulk.query("SELECT Id, Name FROM Account", std::fs::File::create("out.csv")?)?;
+    /// println!("{n} records exported");
+    /// # Ok(()) }
+    /// ```
+    pub fn bulk(&self) -> Bulk {
+        Bulk {
+            client: self.clone(),
+            poll_first: Duration::from_secs(1),
+            poll_max: Duration::from_secs(30),
+            wait_timeout: Duration::from_secs(30 * 60),
+            transfer_timeout: Duration::from_secs(10 * 60),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_records: None,
+        }
+    }
+}
+
+impl Bulk {
+    /// Polling starts at `first` and doubles up to `max`. Default 1 s, doubling to 30 s.
+    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
+        self.poll_first = first;
+        self.poll_max = max.max(first);
+        self
+    }
+
+    /// How long `wait` polls before giving up (the job keeps running in the org). Default 30
+    /// minutes.
+    pub fn wait_timeout(mut self, timeout: Duration) -> Self {
+        self.wait_timeout = timeout;
+        self
+    }
+
+    /// Timeout of one upload or one result download. Default 10 minutes.
+    pub fn transfer_timeout(mut self, timeout: Duration) -> Self {
+        self.transfer_timeout = timeout;
+        self
+    }
+
+    /// Largest upload (uncompressed CSV bytes); a larger input becomes several jobs, cut at
+    /// record boundaries, each with the header row. Default 95 MB.
+    pub fn max_upload_bytes(mut self, bytes: usize) -> Self {
+        self.max_upload_bytes = bytes.max(1);
+        self
+    }
+
+    /// Records per result page of a query job (`maxRecords`). Default: Salesforce's choice.
+    pub fn max_records(mut self, n: u64) -> Self {
+        self.max_records = Some(n);
+        self
+    }
+
+    /// Inserts the records of a CSV (header row = field API names).
+    pub fn insert<R: Read>(&self, object: &str, csv: R) -> Result<IngestJob> {
+        self.ingest(object, "insert", None, csv)
+    }
+
+    /// Updates records; the CSV has an `Id` column.
+    pub fn update<R: Read>(&self, object: &str, csv: R) -> Result<IngestJob> {
+        self.ingest(object, "update", None, csv)
+    }
+
+    /// Upserts records on the external id field `ext_id_field` (a column of the CSV).
+    pub fn upsert<R: Read>(&self, object: &str, ext_id_field: &str, csv: R) -> Result<IngestJob> {
+        self.ingest(object, "upsert", Some(ext_id_field), csv)
+    }
+
+    /// Deletes records (to the recycle bin); the CSV has an `Id` column.
+    pub fn delete<R: Read>(&self, object: &str, csv: R) -> Result<IngestJob> {
+        self.ingest(object, "delete", None, csv)
+    }
+
+    /// Deletes records for good; the CSV has an `Id` column. Needs the "Bulk API Hard Delete"
+    /// permission.
+    pub fn hard_delete<R: Read>(&self, object: &str, csv: R) -> Result<IngestJob> {
+        self.ingest(object, "hardDelete", None, csv)
+    }
+
+    /// Creates the job(s), streams the CSV up (gzip, cut under the upload limit), and marks each
+    /// upload complete. Returns without waiting: call [`IngestJob::wait`].
+    pub fn ingest<R: Read>(
+        &self,
+        object: &str,
+        operation: &str,
+        ext_id_field: Option<&str>,
+        csv: R,
+    ) -> Result<IngestJob> {
+        let chunks = CsvChunks::new(
+            BufReader::with_capacity(256 * 1024, csv),
+            self.max_upload_bytes,
+        )
+        .map_err(|e| io_error("reading the CSV", e))?;
+        let Some(mut chunks) = chunks else {
+            return Err(Error::InvalidArgument {
+                message: "the CSV has no records (a header row and at least one record are needed)"
+                    .into(),
+            });
+        };
+        let mut jobs = Vec::new();
+        while chunks.has_more() {
+            let mut spec = json!({
+                "object": object,
+                "operation": operation,
+                "contentType": "CSV",
+                "lineEnding": if chunks.crlf() { "CRLF" } else { "LF" },
+                "columnDelimiter": "COMMA",
+            });
+            if let Some(field) = ext_id_field {
+                spec["externalIdFieldName"] = json!(field);
+            }
+            let info: JobInfo = self.json("POST", "jobs/ingest", &spec)?;
+            let path = format!("jobs/ingest/{}/batches", encode_path_segment(&info.id));
+            let mut upload = chunks.next_upload();
+            let result = self.client.call_streaming(
+                "PUT",
+                &path,
+                &[],
+                Some(Stream {
+                    content_type: "text/csv",
+                    content_encoding: Some("gzip"),
+                    reader: &mut upload,
+                }),
+                None,
+                self.transfer_timeout,
+            );
+            let (records, bytes) = (upload.records(), upload.size());
+            let reply = match result {
+                Ok((reply, shown)) if !(200..300).contains(&reply.status) => {
+                    Err(api_error("PUT", &shown, &reply))
+                }
+                other => other.map(|(reply, _)| reply),
+            };
+            if let Err(e) = reply {
+                let _ = self.set_state("ingest", &info.id, "Aborted");
+                return Err(e);
+            }
+            log::info!(
+                "bulk {operation} {object}: job {} uploaded {records} records ({bytes} bytes)",
+                info.id
+            );
+            let info: JobInfo = self.json(
+                "PATCH",
+                &format!("jobs/ingest/{}/", encode_path_segment(&info.id)),
+                &json!({"state": "UploadComplete"}),
+            )?;
+            jobs.push(info);
+        }
+        Ok(IngestJob {
+            bulk: self.clone(),
+            jobs,
+        })
+    }
+
+    /// Re-attaches to an ingest job by id (from an earlier run, or a [`Error::JobTimeout`]).
+    pub fn job(&self, id: &str) -> Result<IngestJob> {
+        let info = self.get_info("ingest", id)?;
+        Ok(IngestJob {
+            bulk: self.clone(),
+            jobs: vec![info],
+        })
+    }
+
+    /// Exports a query's records as CSV into `out`: creates the query job, waits for it, then
+    /// streams every result page (one header row). Returns the number of records.
+    pub fn query<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
+        self.start_query(soql, false)?.wait()?.results(out)
+    }
+
+    /// Like [`Bulk::query`], including deleted and archived records (`queryAll`).
+    pub fn query_all<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
+        self.start_query(soql, true)?.wait()?.results(out)
+    }
+
+    /// Creates a query job without waiting for it.
+    pub fn start_query(&self, soql: &str, include_deleted: bool) -> Result<QueryJob> {
+        let operation = if include_deleted { "queryAll" } else { "query" };
+        let info: JobInfo = self.json(
+            "POST",
+            "jobs/query",
+            &json!({"operation": operation, "query": soql}),
+        )?;
+        Ok(QueryJob {
+            bulk: self.clone(),
+            info,
+        })
+    }
+
+    /// Re-attaches to a query job by id.
+    pub fn query_job(&self, id: &str) -> Result<QueryJob> {
+        Ok(QueryJob {
+            bulk: self.clone(),
+            info: self.get_info("query", id)?,
+        })
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: &Value,
+    ) -> Result<T> {
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| Error::json("cannot serialize the job", e))?;
+        let v = self
+            .client
+            .call_json(method, path, &[], Some(&bytes), &[])?;
+        serde_json::from_value(v)
+            .map_err(|e| Error::json(format!("{method} {path}: cannot read the job info"), e))
+    }
+
+    fn get_info(&self, kind: &str, id: &str) -> Result<JobInfo> {
+        let path = format!("jobs/{kind}/{}", encode_path_segment(id));
+        let v = self.client.get(&path, &[])?;
+        serde_json::from_value(v)
+            .map_err(|e| Error::json(format!("GET {path}: cannot read the job info"), e))
+    }
+
+    fn set_state(&self, kind: &str, id: &str, state: &str) -> Result<JobInfo> {
+        let path = format!("jobs/{kind}/{}/", encode_path_segment(id));
+        self.json("PATCH", &path, &json!({"state": state}))
+    }
+
+    /// Polls `refresh` with backoff until every job is final, reporting progress.
+    fn poll<F, P>(&self, ids: &[String], mut refresh: F, mut progress: P) -> Result<()>
+    where
+        F: FnMut() -> Result<Vec<JobInfo>>,
+        P: FnMut(&[JobInfo]),
+    {
+        let started = Instant::now();
+        let mut wait = self.poll_first;
+        let mut last: Vec<(String, u64)> = Vec::new();
+        loop {
+            let infos = refresh()?;
+            let now: Vec<(String, u64)> = infos
+                .iter()
+                .map(|i| (i.state.clone(), i.number_records_processed))
+                .collect();
+            if now != last {
+                for i in &infos {
+                    log::info!(
+                        "bulk job {}: {} ({} records processed, {} failed)",
+                        i.id,
+                        i.state,
+                        i.number_records_processed,
+                        i.number_records_failed
+                    );
+                }
+                last = now;
+            }
+            progress(&infos);
+            if let Some(bad) = infos
+                .iter()
+                .find(|i| i.state == "Failed" || i.state == "Aborted")
+            {
+                return Err(Error::JobFailed {
+                    id: bad.id.clone(),
+                    state: bad.state.clone(),
+                    message: bad.error_message.clone().unwrap_or_default(),
+                });
+            }
+            if infos.iter().all(JobInfo::is_final) {
+                return Ok(());
+            }
+            if started.elapsed() + wait > self.wait_timeout {
+                return Err(Error::JobTimeout {
+                    ids: ids.to_vec(),
+                    after: self.wait_timeout,
+                });
+            }
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(self.poll_max);
+        }
+    }
+
+    /// Streams one CSV resource into `out`, dropping its header row unless `keep_header`.
+    /// Returns the response's `Sforce-Locator` and `Sforce-NumberOfRecords`.
+    fn download(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        out: &mut dyn Write,
+        keep_header: bool,
+    ) -> Result<(Option<String>, Option<u64>)> {
+        let mut sink = HeaderFilter {
+            out,
+            skipping: !keep_header,
+        };
+        let (reply, shown) = self.client.call_streaming(
+            "GET",
+            path,
+            params,
+            None,
+            Some(&mut sink),
+            self.transfer_timeout,
+        )?;
+        if !(200..300).contains(&reply.status) {
+            return Err(api_error("GET", &shown, &reply));
+        }
+        let locator = reply.header("sforce-locator").map(str::to_string);
+        let count = reply
+            .header("sforce-numberofrecords")
+            .and_then(|n| n.trim().parse().ok());
+        Ok((locator, count))
+    }
+}
+
+/// One or more ingest jobs made from one input (several when it was cut into uploads).
+#[derive(Clone, Debug)]
+pub struct IngestJob {
+    bulk: Bulk,
+    jobs: Vec<JobInfo>,
+}
+
+impl IngestJob {
+    /// The jobs, in upload order, as last seen.
+    pub fn jobs(&self) -> &[JobInfo] {
+        &self.jobs
+    }
+
+    /// The job ids, for [`Bulk::job`] in a later run.
+    pub fn ids(&self) -> Vec<String> {
+        self.jobs.iter().map(|j| j.id.clone()).collect()
+    }
+
+    /// Records processed, all jobs together.
+    pub fn number_records_processed(&self) -> u64 {
+        self.jobs.iter().map(|j| j.number_records_processed).sum()
+    }
+
+    /// Records that failed, all jobs together. A finished job with failed records is not an
+    /// error: read them with [`IngestJob::failed_results`].
+    pub fn number_records_failed(&self) -> u64 {
+        self.jobs.iter().map(|j| j.number_records_failed).sum()
+    }
+
+    /// Whether every job is final.
+    pub fn is_done(&self) -> bool {
+        self.jobs.iter().all(JobInfo::is_final)
+    }
+
+    /// Reads the jobs' current state from the org.
+    pub fn refresh(&mut self) -> Result<()> {
+        self.jobs = self.fetch()?;
+        Ok(())
+    }
+
+    fn fetch(&self) -> Result<Vec<JobInfo>> {
+        self.jobs
+            .iter()
+            .map(|j| self.bulk.get_info("ingest", &j.id))
+            .collect()
+    }
+
+    /// Polls with backoff until every job is `JobComplete`; a `Failed` or `Aborted` job is
+    /// [`Error::JobFailed`], running past the wait timeout is [`Error::JobTimeout`] (the jobs
+    /// keep running in the org). Progress goes to `log::info!`.
+    pub fn wait(self) -> Result<IngestJob> {
+        self.wait_with(|_| {})
+    }
+
+    /// [`IngestJob::wait`], calling `progress` after every poll (to draw a progress bar).
+    pub fn wait_with<F: FnMut(&IngestJob)>(mut self, mut progress: F) -> Result<IngestJob> {
+        let ids = self.ids();
+        let bulk = self.bulk.clone();
+        let mut latest = self.jobs.clone();
+        let result = bulk.poll(
+            &ids,
+            || self.fetch(),
+            |infos| {
+                latest = infos.to_vec();
+                progress(&IngestJob {
+                    bulk: bulk.clone(),
+                    jobs: infos.to_vec(),
+                });
+            },
+        );
+        self.jobs = latest;
+        result.map(|()| self)
+    }
+
+    /// Aborts every job that is not final yet.
+    pub fn abort(&self) -> Result<()> {
+        for j in self.jobs.iter().filter(|j| !j.is_final()) {
+            self.bulk.set_state("ingest", &j.id, "Aborted")?;
+        }
+        Ok(())
+    }
+
+    /// The records that succeeded, as CSV (`sf__Id`, `sf__Created`, then the input's
+    /// columns), one header row for all jobs, streamed into `out`.
+    pub fn successful_results<W: Write>(&self, out: W) -> Result<()> {
+        self.results("successfulResults/", out)
+    }
+
+    /// The records that failed, as CSV (`sf__Id`, `sf__Error`, then the input's columns).
+    pub fn failed_results<W: Write>(&self, out: W) -> Result<()> {
+        self.results("failedResults/", out)
+    }
+
+    /// The records not processed (of an aborted job), as CSV with the input's columns.
+    pub fn unprocessed_records<W: Write>(&self, out: W) -> Result<()> {
+        self.results("unprocessedrecords/", out)
+    }
+
+    fn results<W: Write>(&self, which: &str, mut out: W) -> Result<()> {
+        for (i, j) in self.jobs.iter().enumerate() {
+            let path = format!("jobs/ingest/{}/{which}", encode_path_segment(&j.id));
+            self.bulk.download(&path, &[], &mut out, i == 0)?;
+        }
+        out.flush().map_err(|e| io_error("flushing the results", e))
+    }
+}
+
+/// A Bulk API 2.0 query job.
+#[derive(Clone, Debug)]
+pub struct QueryJob {
+    bulk: Bulk,
+    info: JobInfo,
+}
+
+impl QueryJob {
+    /// The job as last seen.
+    pub fn info(&self) -> &JobInfo {
+        &self.info
+    }
+
+    /// Polls until the job is `JobComplete` (see [`IngestJob::wait`]).
+    pub fn wait(self) -> Result<QueryJob> {
+        self.wait_with(|_| {})
+    }
+
+    /// [`QueryJob::wait`], calling `progress` after every poll.
+    pub fn wait_with<F: FnMut(&JobInfo)>(mut self, mut progress: F) -> Result<QueryJob> {
+        let ids = vec![self.info.id.clone()];
+        let mut latest = self.info.clone();
+        let result = self.bulk.poll(
+            &ids,
+            || Ok(vec![self.bulk.get_info("query", &self.info.id)?]),
+            |infos| {
+                latest = infos[0].clone();
+                progress(&infos[0]);
+            },
+        );
+        self.info = latest;
+        result.map(|()| self)
+    }
+
+    /// Streams every result page into `out` as one CSV (one header row), following
+    /// `Sforce-Locator` until `null`. Returns the number of records.
+    pub fn results<W: Write>(&self, mut out: W) -> Result<u64> {
+        let path = format!("jobs/query/{}/results", encode_path_segment(&self.info.id));
+        let max = self.bulk.max_records.map(|n| n.to_string());
+        let mut locator: Option<String> = None;
+        let mut total = 0;
+        let mut first = true;
+        loop {
+            let mut params: Vec<(&str, &str)> = Vec::new();
+            if let Some(m) = &max {
+                params.push(("maxRecords", m));
+            }
+            if let Some(l) = &locator {
+                params.push(("locator", l));
+            }
+            let (next, count) = self.bulk.download(&path, &params, &mut out, first)?;
+            first = false;
+            total += count.unwrap_or(0);
+            match next {
+                Some(l) if !l.is_empty() && l != "null" => locator = Some(l),
+                _ => break,
+            }
+        }
+        out.flush()
+            .map_err(|e| io_error("flushing the results", e))?;
+        Ok(total)
+    }
+
+    /// Aborts the job.
+    pub fn abort(&self) -> Result<()> {
+        self.bulk
+            .set_state("query", &self.info.id, "Aborted")
+            .map(drop)
+    }
+}
+
+/// Drops everything up to and including the first newline (a CSV header row), when asked.
+struct HeaderFilter<'a> {
+    out: &'a mut dyn Write,
+    skipping: bool,
+}
+
+impl Write for HeaderFilter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.skipping {
+            match buf.iter().position(|b| *b == b'\n') {
+                Some(i) => {
+                    self.skipping = false;
+                    self.out.write_all(&buf[i + 1..])?;
+                }
+                None => {}
+            }
+            return Ok(buf.len());
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn io_error(context: &str, source: std::io::Error) -> Error {
+    Error::Io {
+        context: context.to_string(),
+        source,
+    }
+}
