@@ -566,12 +566,9 @@ struct HeaderFilter<'a> {
 impl Write for HeaderFilter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.skipping {
-            match buf.iter().position(|b| *b == b'\n') {
-                Some(i) => {
-                    self.skipping = false;
-                    self.out.write_all(&buf[i + 1..])?;
-                }
-                None => {}
+            if let Some(i) = buf.iter().position(|b| *b == b'\n') {
+                self.skipping = false;
+                self.out.write_all(&buf[i + 1..])?;
             }
             return Ok(buf.len());
         }

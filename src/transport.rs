@@ -1,7 +1,7 @@
 //! One HTTP exchange: headers, timeout, gzip both ways, the size limit, and ureq's errors
 //! turned into ours. Knows nothing of sessions or Salesforce's JSON.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
@@ -20,14 +20,25 @@ pub(crate) struct Body<'a> {
     pub bytes: &'a [u8],
 }
 
+/// A request body read from a stream (sent chunked, never held in memory).
+pub(crate) struct Stream<'a> {
+    pub content_type: &'static str,
+    pub content_encoding: Option<&'static str>,
+    pub reader: &'a mut dyn Read,
+}
+
 /// One request to make.
-pub(crate) struct Call<'a> {
+pub(crate) struct Call<'a, 'r, 'w> {
     pub method: &'static str,
     pub url: &'a str,
     /// The path shown in errors and logs (never a query string, never a token).
     pub path: &'a str,
     pub headers: &'a [(&'static str, &'a str)],
     pub body: Option<Body<'a>>,
+    /// A streamed body, in place of `body`.
+    pub stream: Option<Stream<'r>>,
+    /// Where a 2xx body goes, copied as it arrives, in place of `Reply::body`.
+    pub sink: Option<&'w mut dyn Write>,
     pub timeout: Duration,
 }
 
@@ -37,7 +48,19 @@ pub(crate) struct Reply {
     pub content_type: Option<String>,
     pub limit_info: Option<String>,
     pub retry_after: Option<String>,
+    /// Every response header, names lowercase.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A response header by lowercase name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The shared agent (one connection pool) and the limits every call obeys.
@@ -79,16 +102,25 @@ impl Transport {
 
     /// Sends the call and reads the whole (decompressed, size-limited) body, all within
     /// `call.timeout`.
-    pub fn send(&self, call: Call<'_>) -> Result<Reply> {
+    pub fn send(&self, mut call: Call<'_, '_, '_>) -> Result<Reply> {
         let started = Instant::now();
         log::debug!("{} {}", call.method, call.path);
         let mut builder = http::Request::builder().method(call.method).uri(call.url);
         for (name, value) in call.headers {
             builder = builder.header(*name, *value);
         }
-        let result = match &call.body {
-            None => builder.body(()).map(|r| self.run(r, call.timeout)),
-            Some(body) => {
+        let result = match (&call.body, call.stream.take()) {
+            (_, Some(stream)) => {
+                builder = builder.header("Content-Type", stream.content_type);
+                if let Some(encoding) = stream.content_encoding {
+                    builder = builder.header("Content-Encoding", encoding);
+                }
+                builder
+                    .body(ureq::SendBody::from_reader(stream.reader))
+                    .map(|r| self.run(r, call.timeout))
+            }
+            (None, None) => builder.body(()).map(|r| self.run(r, call.timeout)),
+            (Some(body), None) => {
                 builder = builder.header("Content-Type", body.content_type);
                 if body.bytes.len() > self.compress_above {
                     let gz = gzip(body.bytes);
@@ -128,12 +160,36 @@ impl Transport {
         let content_type = header("content-type");
         let limit_info = header("sforce-limit-info");
         let retry_after = header("retry-after");
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(self.max_response_size)
-            .read_to_vec()
-            .map_err(|e| convert(e, &call, Some(status)))?;
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        let body = match call.sink.take() {
+            Some(sink) if (200..300).contains(&status) => {
+                let mut reader = response.body_mut().as_reader();
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = match reader.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(convert(ureq::Error::from(e), &call, Some(status))),
+                    };
+                    sink.write_all(&buf[..n]).map_err(|e| Error::Io {
+                        context: format!("writing the answer of {} {}", call.method, call.path),
+                        source: e,
+                    })?;
+                }
+                Vec::new()
+            }
+            _ => response
+                .body_mut()
+                .with_config()
+                .limit(self.max_response_size)
+                .read_to_vec()
+                .map_err(|e| convert(e, &call, Some(status)))?,
+        };
         log::trace!(
             "{} {} -> {status}, {} bytes in {} ms",
             call.method,
@@ -146,6 +202,7 @@ impl Transport {
             content_type,
             limit_info,
             retry_after,
+            headers,
             body,
         })
     }
@@ -198,7 +255,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Turns ureq's error into ours; `status` is known when the error happened reading the body.
-fn convert(e: ureq::Error, call: &Call<'_>, status: Option<u16>) -> Error {
+fn convert(e: ureq::Error, call: &Call<'_, '_, '_>, status: Option<u16>) -> Error {
     let method = call.method;
     let path = call.path.to_string();
     match e {
@@ -212,7 +269,20 @@ fn convert(e: ureq::Error, call: &Call<'_>, status: Option<u16>) -> Error {
             path,
             limit,
         },
-        ureq::Error::Io(io) if status.is_some() && io.kind() == std::io::ErrorKind::InvalidData => {
+        // A body that arrived whole but does not inflate (ureq passes its own errors, such as
+        // a lost connection, through the decoder unchanged).
+        ureq::Error::Decompress(codec, io) if status.is_some() => Error::UnexpectedBody {
+            method,
+            path,
+            status: status.unwrap_or(0),
+            problem: format!("a body that could not be decoded ({codec}: {io})"),
+            excerpt: String::new(),
+        },
+        ureq::Error::Io(io)
+            if status.is_some()
+                && io.kind() == std::io::ErrorKind::InvalidData
+                && tls_error(&io).is_none() =>
+        {
             Error::UnexpectedBody {
                 method,
                 path,
@@ -225,7 +295,11 @@ fn convert(e: ureq::Error, call: &Call<'_>, status: Option<u16>) -> Error {
             let what = match (&other, status) {
                 (ureq::Error::HostNotFound, _) => "host not found".to_string(),
                 (ureq::Error::Tls(m), _) => format!("tls: {m}"),
-                (ureq::Error::Rustls(e), _) => format!("tls: {e}"),
+                (ureq::Error::Rustls(e), _) => format!("tls: {e}{}", tls_hint(e)),
+                (ureq::Error::Io(io), _) if tls_error(io).is_some() => {
+                    let e = tls_error(io).unwrap_or(&rustls::Error::HandshakeNotComplete);
+                    format!("tls: {e}{}", tls_hint(e))
+                }
                 (_, Some(s)) => format!("connection lost while reading the {s} answer: {other}"),
                 (_, None) => other.to_string(),
             };
@@ -235,6 +309,25 @@ fn convert(e: ureq::Error, call: &Call<'_>, status: Option<u16>) -> Error {
                 message: what,
             }
         }
+    }
+}
+
+/// The rustls error inside an I/O error (handshake and record errors reach us that way).
+fn tls_error(io: &std::io::Error) -> Option<&rustls::Error> {
+    io.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
+/// What to do about a certificate the SDK does not trust.
+fn tls_hint(e: &rustls::Error) -> &'static str {
+    match e {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+            " (the server's certificate is not signed by a trusted CA; behind a TLS-inspecting \
+             proxy, put the proxy's CA certificate in SF_CA_FILE or ClientBuilder::ca_file)"
+        }
+        rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName) => {
+            " (the server's certificate is for another host name)"
+        }
+        _ => "",
     }
 }
 

@@ -233,3 +233,166 @@ fn next_records_url_to_another_host_is_refused() {
     assert!(matches!(err, Error::Refused { .. }), "{err:?}");
     assert!(iter.next().is_none());
 }
+
+/// A gzip stream that inflates to `mib` MiB of zeros, built from one compressed MiB repeated,
+/// so that making it costs little even in debug builds.
+fn gzip_of_zeros(mib: u32) -> Vec<u8> {
+    use flate2::{Compress, Compression, Crc, FlushCompress};
+    let zeros = vec![0u8; 1 << 20];
+    let mut block = Vec::with_capacity(64 * 1024);
+    // Raw deflate, ended by a sync flush: a non-final block that refers only to itself.
+    Compress::new(Compression::best(), false)
+        .compress_vec(&zeros, &mut block, FlushCompress::Sync)
+        .unwrap();
+    let mut one = Crc::new();
+    one.update(&zeros);
+    let mut crc = Crc::new();
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    for _ in 0..mib {
+        out.extend_from_slice(&block);
+        crc.combine(&one);
+    }
+    out.extend_from_slice(&[0x03, 0x00]); // an empty final block
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    out
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn gzip_response(body: Vec<u8>) -> Fault {
+    Fault::Response {
+        status: 200,
+        headers: vec![
+            (
+                "Content-Type".into(),
+                "application/json;charset=UTF-8".into(),
+            ),
+            ("Content-Encoding".into(), "gzip".into()),
+        ],
+        body,
+    }
+}
+
+#[test]
+fn the_gzip_bomb_builder_is_valid_gzip() {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&gzip_of_zeros(3)[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out.len(), 3 << 20);
+    assert!(out.iter().all(|&b| b == 0));
+}
+
+#[test]
+fn a_server_that_trickles_hits_the_total_timeout_at_its_bound() {
+    let org = FakeOrg::start();
+    let sf = password_builder(&org)
+        .get_timeout(Duration::from_secs(1))
+        .write_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let body = b"{\"DailyApiRequests\":{\"Max\":15000,\"Remaining\":14999}}".to_vec();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    // The status and headers come at once, then a byte a second: only the total timeout can
+    // end this call (each single read is quick).
+    let trickle = || Fault::Trickle {
+        head: head.clone().into_bytes(),
+        body: body.clone(),
+        interval: Duration::from_secs(1),
+    };
+    org.fail_next(1, trickle());
+    let started = Instant::now();
+    let err = sf
+        .post("sobjects/Account", &json!({"Name": "slow"}))
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+
+    // The same for a GET, retries included: the budget is for the whole call.
+    org.fail_next(1, trickle());
+    let started = Instant::now();
+    let err = sf.limits().unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // The client still works afterwards.
+    assert!(sf.limits().unwrap()["DailyApiRequests"].is_object());
+}
+
+#[test]
+fn truncated_gzip_is_a_clear_error() {
+    let org = FakeOrg::start();
+    let sf = password_builder(&org).max_retries(0).build().unwrap();
+    let page = sf
+        .query("SELECT Id, Name FROM Account")
+        .unwrap()
+        .to_string();
+    let gz = gzip(page.as_bytes());
+    // Cut mid-stream, but sent whole (Content-Length matches what is sent).
+    org.fail_next(1, gzip_response(gz[..gz.len() / 2].to_vec()));
+    let err = sf.limits().unwrap_err();
+    assert!(
+        matches!(err, Error::UnexpectedBody { status: 200, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("could not be decoded"), "{err}");
+    // The same with the trailer alone missing.
+    org.fail_next(1, gzip_response(gz[..gz.len() - 8].to_vec()));
+    let err = sf.limits().unwrap_err();
+    assert!(
+        matches!(err, Error::UnexpectedBody { status: 200, .. }),
+        "{err:?}"
+    );
+    assert!(sf.limits().is_ok());
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_at_the_size_limit() {
+    let org = FakeOrg::start();
+    let sf = password_builder(&org)
+        .max_response_size(1 << 20)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let bomb = gzip_of_zeros(200); // about 200 KB on the wire, 200 MiB inflated
+    assert!(bomb.len() < 400_000, "{}", bomb.len());
+    org.fail_next(1, gzip_response(bomb));
+    let started = Instant::now();
+    let err = sf.limits().unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit, .. } if limit == 1 << 20),
+        "{err:?}"
+    );
+    // Inflating 200 MiB takes seconds in a debug build; stopping at 1 MiB takes milliseconds.
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(sf.limits().is_ok());
+}
+
+#[test]
+fn a_connection_closed_before_any_byte_is_a_transport_error() {
+    let org = FakeOrg::start();
+    let sf = password_builder(&org).max_retries(0).build().unwrap();
+    org.fail_next(1, Fault::Close);
+    let err = sf.limits().unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    org.fail_next(1, Fault::Close);
+    let err = sf
+        .post("sobjects/Account", &json!({"Name": "x"}))
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(sf.limits().is_ok());
+}

@@ -15,6 +15,7 @@ use flate2::Compression;
 
 use crate::org::{lock, Org};
 use crate::response::{reason, Response, JSON};
+use crate::tls::TlsServer;
 use crate::{Fault, Host, RecordedRequest};
 
 /// Longest request target Salesforce accepts; longer gets 414.
@@ -24,11 +25,12 @@ const MAX_HEAD: usize = 16_384;
 /// Largest request body accepted (Bulk API uploads are at most 150 MB).
 const MAX_BODY: usize = 160 * 1024 * 1024;
 
-/// Starts the accept loop of one listener.
-pub(crate) fn serve(
+/// Starts the accept loop of one listener, serving https when `tls` is given.
+pub(crate) fn serve_with(
     listener: TcpListener,
     host: Host,
     org: Arc<Org>,
+    tls: Option<Arc<TlsServer>>,
 ) -> io::Result<JoinHandle<()>> {
     thread::Builder::new()
         .name(format!("fake-org-{host:?}"))
@@ -40,9 +42,10 @@ pub(crate) fn serve(
                 match conn {
                     Ok(stream) => {
                         let org = org.clone();
+                        let tls = tls.clone();
                         let _ = thread::Builder::new()
                             .name("fake-org-conn".into())
-                            .spawn(move || connection(stream, host, org));
+                            .spawn(move || connection(stream, host, org, tls));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
                 }
@@ -72,13 +75,15 @@ struct Incoming {
     gzip_error: Option<String>,
 }
 
-fn connection(stream: TcpStream, host: Host, org: Arc<Org>) {
+fn connection(stream: TcpStream, host: Host, org: Arc<Org>, tls: Option<Arc<TlsServer>>) {
     let _ = stream.set_nodelay(true);
     let id = org.next_conn.fetch_add(1, Ordering::Relaxed);
     if let Ok(clone) = stream.try_clone() {
         lock(&org.conns).insert(id, clone);
     }
-    if !org.shutdown.load(Ordering::SeqCst) {
+    if let (false, Some(tls)) = (org.shutdown.load(Ordering::SeqCst), tls) {
+        crate::tls::connection(stream, &tls, host, &org);
+    } else if !org.shutdown.load(Ordering::SeqCst) {
         if let Ok(read_half) = stream.try_clone() {
             let mut reader = BufReader::with_capacity(64 * 1024, read_half);
             let mut writer = BufWriter::with_capacity(64 * 1024, stream);
@@ -90,9 +95,9 @@ fn connection(stream: TcpStream, host: Host, org: Arc<Org>) {
 }
 
 /// Reads and answers one request; false when the connection must close.
-fn serve_one(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut BufWriter<TcpStream>,
+pub(crate) fn serve_one<R: Read, W: Write>(
+    reader: &mut BufReader<R>,
+    writer: &mut BufWriter<W>,
     host: Host,
     org: &Org,
 ) -> bool {
@@ -132,6 +137,22 @@ fn serve_one(
             return false;
         }
         Some(Fault::Close) => return false,
+        Some(Fault::Trickle {
+            head,
+            body,
+            interval,
+        }) => {
+            if writer.write_all(&head).and_then(|_| writer.flush()).is_ok() {
+                for b in body {
+                    thread::sleep(interval);
+                    let sent = writer.write_all(&[b]).and_then(|_| writer.flush());
+                    if sent.is_err() || org.shutdown.load(Ordering::SeqCst) {
+                        break;
+                    }
+                }
+            }
+            return false;
+        }
         Some(fault) => fault_response(fault),
         None => match gzip_error {
             Some(msg) => Response::error(400, "JSON_PARSER_ERROR", &msg),
@@ -169,7 +190,7 @@ fn fault_response(fault: Fault) -> Response {
             MAINTENANCE_PAGE.as_bytes().to_vec(),
         ),
         Fault::Empty(status) => (status, None, Vec::new()),
-        Fault::Raw(_) | Fault::Close => (500, None, Vec::new()),
+        Fault::Raw(_) | Fault::Close | Fault::Trickle { .. } => (500, None, Vec::new()),
     };
     Response {
         status,
@@ -183,8 +204,8 @@ fn fault_response(fault: Fault) -> Response {
 const MAINTENANCE_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Salesforce - Down for Maintenance</title></head>\n<body><div class=\"content\"><h1>We are down for maintenance.</h1>\n<p>Sorry for the inconvenience. We'll be back shortly.</p>\n<p>Please check <a href=\"https://status.salesforce.com\">Salesforce Trust</a> for status updates.</p></div></body></html>\n";
 
 /// Reads one line (without CRLF). `None` at a clean end of stream before any byte.
-fn read_line(
-    r: &mut BufReader<TcpStream>,
+fn read_line<R: Read>(
+    r: &mut BufReader<R>,
     limit: usize,
     too_long: u16,
 ) -> Result<Option<Vec<u8>>, ReadError> {
@@ -218,9 +239,9 @@ fn read_line(
     }
 }
 
-fn read_request(
-    r: &mut BufReader<TcpStream>,
-    w: &mut BufWriter<TcpStream>,
+fn read_request<R: Read, W: Write>(
+    r: &mut BufReader<R>,
+    w: &mut BufWriter<W>,
     host: Host,
 ) -> Result<Option<Incoming>, ReadError> {
     // Tolerate stray empty lines between requests.
@@ -344,7 +365,7 @@ fn strip_authority(target: &str) -> &str {
     }
 }
 
-fn read_chunked(r: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError> {
+fn read_chunked<R: Read>(r: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     loop {
         let Some(line) = read_line(r, 1024, 400)? else {
@@ -393,8 +414,8 @@ fn accepts_gzip(req: &RecordedRequest) -> bool {
     })
 }
 
-fn write_response(
-    w: &mut BufWriter<TcpStream>,
+fn write_response<W: Write>(
+    w: &mut BufWriter<W>,
     mut resp: Response,
     req: Option<&RecordedRequest>,
     keep_alive: bool,

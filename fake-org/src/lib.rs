@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bulk;
 mod collections;
 mod composite;
 mod describe;
@@ -29,8 +30,10 @@ mod search;
 mod seed;
 mod sobjects;
 mod soql;
+pub mod stats;
 mod store;
 mod time;
+mod tls;
 mod validate;
 mod value;
 
@@ -133,6 +136,16 @@ pub enum Fault {
     Raw(Vec<u8>),
     /// The connection is closed without an answer.
     Close,
+    /// `head` is written at once, then `body` one byte every `interval`; then the connection
+    /// is closed. A server that answers slowly, for timeout tests.
+    Trickle {
+        /// Written at once (status line and headers, typically).
+        head: Vec<u8>,
+        /// Written a byte at a time.
+        body: Vec<u8>,
+        /// The pause before each byte of `body`.
+        interval: Duration,
+    },
 }
 
 /// A running fake org. Dropping it stops the listeners and closes open connections.
@@ -140,6 +153,7 @@ pub struct FakeOrg {
     org: Arc<Org>,
     addrs: Vec<SocketAddr>,
     threads: Vec<JoinHandle<()>>,
+    tls: Option<Arc<tls::TlsServer>>,
 }
 
 impl FakeOrg {
@@ -162,27 +176,83 @@ impl FakeOrg {
     /// Starts an org with the login host on `login_port` and My Domain on `my_domain_port`
     /// (0 picks an ephemeral port).
     pub fn try_start_on(login_port: u16, my_domain_port: u16) -> std::io::Result<FakeOrg> {
+        FakeOrg::try_start_with(login_port, my_domain_port, None)
+    }
+
+    /// Starts an org whose two listeners serve https (TLS 1.2 and 1.3) with this certificate
+    /// chain (PEM, leaf first) and private key (PEM); the URLs are `https://127.0.0.1:PORT`.
+    ///
+    /// # Panics
+    /// When the certificate or key cannot be used, or the listeners cannot be bound.
+    pub fn start_tls(cert_chain_pem: &str, key_pem: &str) -> FakeOrg {
+        match FakeOrg::try_start_tls(cert_chain_pem, key_pem) {
+            Ok(org) => org,
+            Err(e) => panic!("fake-org: cannot start with TLS: {e}"),
+        }
+    }
+
+    /// Starts an https org on two ephemeral loopback ports (see [`FakeOrg::start_tls`]).
+    pub fn try_start_tls(cert_chain_pem: &str, key_pem: &str) -> std::io::Result<FakeOrg> {
+        FakeOrg::try_start_tls_on(0, 0, cert_chain_pem, key_pem)
+    }
+
+    /// Starts an https org on these ports (0 picks an ephemeral port).
+    pub fn try_start_tls_on(
+        login_port: u16,
+        my_domain_port: u16,
+        cert_chain_pem: &str,
+        key_pem: &str,
+    ) -> std::io::Result<FakeOrg> {
+        let tls = tls::TlsServer::from_pem(cert_chain_pem, key_pem)?;
+        FakeOrg::try_start_with(login_port, my_domain_port, Some(Arc::new(tls)))
+    }
+
+    fn try_start_with(
+        login_port: u16,
+        my_domain_port: u16,
+        tls: Option<Arc<tls::TlsServer>>,
+    ) -> std::io::Result<FakeOrg> {
         let login = TcpListener::bind(("127.0.0.1", login_port))?;
         let my_domain = TcpListener::bind(("127.0.0.1", my_domain_port))?;
         let addrs = vec![login.local_addr()?, my_domain.local_addr()?];
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let org = Arc::new(Org::new(
-            format!("http://{}", addrs[0]),
-            format!("http://{}", addrs[1]),
+            format!("{scheme}://{}", addrs[0]),
+            format!("{scheme}://{}", addrs[1]),
         ));
         seed::seed_sample_data(&mut write(&org.store));
+        org.bulk.attach(&org);
         let mut fake = FakeOrg {
             org: org.clone(),
             addrs,
             threads: Vec::new(),
+            tls: tls.clone(),
         };
+        fake.threads.push(http::serve_with(
+            login,
+            Host::Login,
+            org.clone(),
+            tls.clone(),
+        )?);
         fake.threads
-            .push(http::serve(login, Host::Login, org.clone())?);
-        fake.threads
-            .push(http::serve(my_domain, Host::MyDomain, org)?);
+            .push(http::serve_with(my_domain, Host::MyDomain, org, tls)?);
         Ok(fake)
     }
 
-    /// Base URL of the login host, e.g. `http://127.0.0.1:40123`.
+    /// Whether the listeners serve https ([`FakeOrg::start_tls`]).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Connections that sent a plain-HTTP request to an https listener (answered 400, closed,
+    /// never served); always 0 for a plain-http org.
+    pub fn plain_http_attempts(&self) -> usize {
+        self.tls
+            .as_ref()
+            .map_or(0, |t| t.plaintext.load(Ordering::Relaxed))
+    }
+
+    /// Base URL of the login host, e.g. `http://127.0.0.1:40123` (`https://` with TLS).
     pub fn login_url(&self) -> String {
         self.org.login_url.clone()
     }

@@ -2,14 +2,18 @@
 
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: fake-org [--port P] [--records N]
+const USAGE: &str = "usage: fake-org [--port P] [--records N] [--tls-cert FILE --tls-key FILE]
 
-  --port P      login host on 127.0.0.1:P, My Domain host on P+1 (default: ephemeral ports)
-  --records N   seed N extra synthetic Accounts (\"Account 000001\", ...)";
+  --port P          login host on 127.0.0.1:P, My Domain host on P+1 (default: ephemeral ports)
+  --records N       seed N extra synthetic Accounts (\"Account 000001\", ...)
+  --tls-cert FILE   serve https on both ports with this PEM certificate chain (leaf first)
+  --tls-key FILE    and this PEM private key (both or neither)";
 
 fn main() {
     let mut port: Option<u16> = None;
     let mut records: usize = 0;
+    let mut tls_cert: Option<String> = None;
+    let mut tls_key: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = |v: Option<String>| {
@@ -27,6 +31,8 @@ fn main() {
                 Ok(n) => records = n,
                 Err(_) => fail("--records must be a number"),
             },
+            "--tls-cert" => tls_cert = Some(read_pem(&value(args.next()))),
+            "--tls-key" => tls_key = Some(read_pem(&value(args.next()))),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -34,9 +40,13 @@ fn main() {
             other => fail(&format!("unknown argument {other}")),
         }
     }
-    let started = match port {
-        Some(p) => fake_org::FakeOrg::try_start_on(p, p + 1),
-        None => fake_org::FakeOrg::try_start(),
+    let (login_port, my_domain_port) = port.map_or((0, 0), |p| (p, p + 1));
+    let started = match (tls_cert, tls_key) {
+        (None, None) => fake_org::FakeOrg::try_start_on(login_port, my_domain_port),
+        (Some(cert), Some(key)) => {
+            fake_org::FakeOrg::try_start_tls_on(login_port, my_domain_port, &cert, &key)
+        }
+        _ => fail("--tls-cert and --tls-key go together"),
     };
     let org = match started {
         Ok(org) => org,
@@ -46,6 +56,7 @@ fn main() {
         }
     };
     org.set_record_requests(false);
+    fake_org::stats::enable(); // GET /__fake/stats, POST /__fake/reset on the login host
     if records > 0 {
         let t = Instant::now();
         org.seed_bulk("Account", records);
@@ -63,6 +74,10 @@ fn main() {
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
+}
+
+fn read_pem(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("cannot read {path}: {e}")))
 }
 
 fn fail(msg: &str) -> ! {

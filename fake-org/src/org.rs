@@ -39,6 +39,8 @@ pub(crate) struct Org {
     pub sessions: RwLock<HashSet<String>>,
     pub refresh_tokens: Mutex<HashSet<String>>,
     pub cursors: Mutex<Cursors>,
+    /// Bulk API 2.0 jobs.
+    pub bulk: crate::bulk::Bulk,
     pub rng: Rng,
     pub login_count: AtomicUsize,
     pub recording: AtomicBool,
@@ -70,6 +72,7 @@ impl Org {
             sessions: RwLock::new(HashSet::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             cursors: Mutex::new(Cursors::default()),
+            bulk: crate::bulk::Bulk::default(),
             rng: Rng::new(),
             login_count: AtomicUsize::new(0),
             recording: AtomicBool::new(true),

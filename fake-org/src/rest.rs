@@ -27,6 +27,9 @@ impl Ctx<'_> {
 
 /// Answers any request.
 pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
+    if let Some(resp) = crate::stats::hook(org, req) {
+        return resp;
+    }
     let path = req.path.as_str();
     if path == "/services/oauth2/token" || path == "/services/oauth2/token/" {
         return oauth::token(org, req);
@@ -124,6 +127,7 @@ pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
         (["composite"], "POST") => composite::run(ctx),
         (["composite"], m) => Response::method_not_allowed(m, "POST"),
         (["composite", "sobjects", rest @ ..], _) => collections::route(ctx, rest),
+        (["jobs", rest @ ..], _) => crate::bulk::route(ctx, rest),
         (["search"], "GET" | "HEAD") => search::run(ctx),
         (["search"], m) => Response::method_not_allowed(m, "HEAD,GET"),
         (["limits"], "GET" | "HEAD") => limits(ctx),

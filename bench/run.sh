@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# sfrest against simple-salesforce (and a bare ureq agent), side by side, against one fake org
+# on 127.0.0.1 over https. One command, from anywhere:
+#
+#   bash bench/run.sh
+#
+# 1. builds the bench binaries and fake-org in release;
+# 2. makes a Python venv (target/bench-venv) with simple-salesforce and matplotlib from PyPI,
+#    and installs hyperfine and wrk from Debian if they are missing;
+# 3. makes a throwaway CA and a server certificate for 127.0.0.1 (openssl) and starts the fake
+#    org over https with 1,000,000 Accounts (counters on at /__fake/stats);
+# 4. runs every scenario with sfrest, simple-salesforce and (scenario 2) bare ureq;
+# 5. writes bench/results/latest.md (and latest.json), prints the table;
+# 6. draws bench/plots/peak_rss.png.
+#
+# Knobs: BENCH_QUICK=1 (a smoke test: fewer runs, BENCH_SIZES small), BENCH_PORT (default
+# 18500; My Domain is +1), BENCH_PER_RECORD_N, BENCH_SIZES="10000,100000,1000000",
+# CARGO_TARGET_DIR (default: the workspace's target/).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+PORT="${BENCH_PORT:-18500}"
+if [[ "${BENCH_QUICK:-}" == 1 ]]; then
+    export BENCH_SIZES="${BENCH_SIZES:-1000,5000,20000}"
+else
+    export BENCH_SIZES="${BENCH_SIZES:-10000,100000,1000000}"
+fi
+say() { printf '\n== %s\n' "$*" >&2; }
+
+say "1. building (release)"
+cargo build --release -p sfrest-bench -p fake-org
+export BENCH_BIN="$CARGO_TARGET_DIR/release"
+
+say "2. tools"
+need_apt=()
+command -v hyperfine >/dev/null || need_apt+=(hyperfine)
+command -v wrk >/dev/null || need_apt+=(wrk)
+[[ -x /usr/bin/time ]] || need_apt+=(time)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v openssl >/dev/null || need_apt+=(openssl)
+if ((${#need_apt[@]})); then
+    SUDO=""
+    [[ $(id -u) == 0 ]] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+VENV="$ROOT/target/bench-venv"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -c 'import simple_salesforce, matplotlib' 2>/dev/null ||
+    "$VENV/bin/pip" install -q simple-salesforce matplotlib
+
+say "3. certificates and the fake org"
+WORK="$(mktemp -d /tmp/sfrest-bench.XXXXXX)"
+ORG_PID=""
+cleanup() {
+    [[ -n "$ORG_PID" ]] && kill "$ORG_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+(
+    cd "$WORK"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout ca.key -out ca.pem -days 2 -subj "/CN=sfrest bench CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >ext.cnf
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+        -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
+)
+# The org holds exactly the largest size: its 20 sample Accounts plus the synthetic ones.
+MAX_SIZE="${BENCH_SIZES##*,}"
+"$BENCH_BIN/fake-org" --port "$PORT" --records "$((MAX_SIZE - 20))" \
+    --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" >"$WORK/org.out" 2>"$WORK/org.err" &
+ORG_PID=$!
+for _ in $(seq 1 100); do
+    grep -q '^security_token:' "$WORK/org.out" 2>/dev/null && break
+    kill -0 "$ORG_PID" 2>/dev/null || { cat "$WORK/org.err" >&2; exit 1; }
+    sleep 0.2
+done
+field() { sed -n "s/^$1: *//p" "$WORK/org.out"; }
+export SF_LOGIN_URL; SF_LOGIN_URL="$(field 'login URL')"
+export SF_CLIENT_ID; SF_CLIENT_ID="$(field client_id)"
+export SF_CLIENT_SECRET; SF_CLIENT_SECRET="$(field client_secret)"
+export SF_USERNAME; SF_USERNAME="$(field username)"
+export SF_PASSWORD; SF_PASSWORD="$(field password)"
+export SF_SECURITY_TOKEN; SF_SECURITY_TOKEN="$(field security_token)"
+export SF_AUTH_FLOW=password SF_API_VERSION=66.0
+export SF_CA_FILE="$WORK/ca.pem" REQUESTS_CA_BUNDLE="$WORK/ca.pem"
+export BENCH_TRANSPORT="https on both sides (fake org in TLS mode, a throwaway CA for 127.0.0.1: SF_CA_FILE for sfrest and ureq, REQUESTS_CA_BUNDLE for simple-salesforce); both log in with the OAuth username-password flow, once per process."
+cat "$WORK/org.err" >&2
+case "$SF_LOGIN_URL" in https://127.0.0.1:*) ;; *) echo "unexpected login URL $SF_LOGIN_URL" >&2; exit 1 ;; esac
+
+say "4-6. scenarios, table, plot"
+"$VENV/bin/python" "$ROOT/bench/py/orchestrate.py"

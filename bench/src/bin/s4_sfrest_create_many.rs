@@ -1,0 +1,26 @@
+//! Scenario 4, sfrest: create N Accounts with `create_many` (sObject Collections, 200 a call).
+//! `s4_sfrest_create_many [N=10000]`; prints `{"records":N,"failed":F,"secs":S}`. The API calls
+//! are counted at the fake org (`/__fake/stats`).
+
+use std::time::Instant;
+
+use serde_json::json;
+
+fn main() {
+    let n = sfrest_bench::arg_usize(1, 10_000);
+    let sf = sfrest_bench::client();
+    let records: Vec<_> = (0..n)
+        .map(|i| json!({"Name": format!("Bench {i:06}"), "Industry": "Energy", "BillingCity": "Lyon"}))
+        .collect();
+    let t = Instant::now();
+    let results = sf
+        .sobject("Account")
+        .create_many(&records)
+        .unwrap_or_else(|e| sfrest_bench::fail(&e));
+    let failed = results.iter().filter(|r| !r.success).count();
+    println!(
+        "{{\"records\":{},\"failed\":{failed},\"secs\":{:.3}}}",
+        results.len(),
+        sfrest_bench::secs(t)
+    );
+}
