@@ -118,13 +118,8 @@ impl Client {
         req: &Request<'_>,
         timeout: Duration,
     ) -> Result<(Reply, String)> {
-        let mut url = self.resolve(session, req.path)?;
-        if !req.params.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&form_encode(req.params));
-        }
-        let shown_path = path_only(&url).to_string();
-        let bearer = Secret::new(format!("Bearer {}", session.access_token.expose()));
+        let (url, shown_path) = self.target(session, req.path, req.params)?;
+        let bearer = bearer(session);
         let mut headers: Vec<(&'static str, &str)> = vec![
             ("Authorization", bearer.expose()),
             ("Accept", "application/json"),
@@ -161,13 +156,8 @@ impl Client {
         timeout: Duration,
     ) -> Result<(Reply, String)> {
         let session = self.session();
-        let mut url = self.resolve(&session, path)?;
-        if !params.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&form_encode(params));
-        }
-        let shown_path = path_only(&url).to_string();
-        let bearer = Secret::new(format!("Bearer {}", session.access_token.expose()));
+        let (url, shown_path) = self.target(&session, path, params)?;
+        let bearer = bearer(&session);
         let headers: [(&'static str, &str); 3] = [
             ("Authorization", bearer.expose()),
             ("Accept", "application/json, text/csv"),
@@ -188,6 +178,23 @@ impl Client {
             self.relogin(session.generation)?;
         }
         Ok((reply, shown_path))
+    }
+
+    /// The URL for `path` (origin-checked) with `params` in its query string, and the path to
+    /// show in errors and logs.
+    fn target(
+        &self,
+        session: &Session,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<(String, String)> {
+        let mut url = self.resolve(session, path)?;
+        if !params.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&form_encode(params));
+        }
+        let shown = path_only(&url).to_string();
+        Ok((url, shown))
     }
 
     fn note_usage(&self, reply: &Reply) {
@@ -229,6 +236,11 @@ impl Client {
             )
         })
     }
+}
+
+/// The `Authorization` header value, kept a [`Secret`].
+fn bearer(session: &Session) -> Secret {
+    Secret::new(format!("Bearer {}", session.access_token.expose()))
 }
 
 /// Whether a reply says the session expired in a way a new login cures: 401 with
