@@ -95,6 +95,7 @@ pub mod fuzzing;
 mod jwt;
 mod query;
 mod request;
+mod resolver;
 mod response;
 mod retry;
 mod secret;

@@ -86,13 +86,17 @@ impl Transport {
                     .build(),
             );
         }
-        let agent = config
+        let config = config
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .accept_encoding("gzip")
-            .build()
-            .new_agent();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolver::CachingResolver::default(),
+        );
         Transport {
             agent,
             max_response_size,
