@@ -165,8 +165,12 @@ impl<R: BufRead> Read for Upload<'_, R> {
         let n = (out.len() - self.out_pos).min(buf.len());
         buf[..n].copy_from_slice(&out[self.out_pos..self.out_pos + n]);
         self.out_pos += n;
+        // Drop what was sent, so the buffer holds at most about one read's worth.
         if self.out_pos == out.len() {
             out.clear();
+            self.out_pos = 0;
+        } else if self.out_pos >= 64 * 1024 {
+            out.drain(..self.out_pos);
             self.out_pos = 0;
         }
         Ok(n)
@@ -221,6 +225,31 @@ mod tests {
             rejoined.push_str(&p["Name,Industry\r\n".len()..]);
         }
         assert_eq!(rejoined, csv);
+    }
+
+    #[test]
+    fn the_compressed_buffer_does_not_grow_with_the_upload() {
+        // Incompressible-ish rows, read in small pieces: the buffer must keep being drained.
+        let mut csv = String::from("Name\n");
+        let mut x: u64 = 1;
+        for _ in 0..60_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            csv.push_str(&format!("{x:016x}{:016x}\n", x.rotate_left(17)));
+        }
+        let mut chunks = CsvChunks::new(csv.as_bytes(), 1 << 30).unwrap().unwrap();
+        let mut upload = chunks.next_upload();
+        let mut buf = [0u8; 1000];
+        let mut largest = 0;
+        while upload.read(&mut buf).unwrap() > 0 {
+            largest = largest.max(upload.encoder.get_ref().capacity());
+        }
+        assert!(
+            largest < 512 * 1024,
+            "buffer grew to {largest} bytes for a {} byte upload",
+            csv.len()
+        );
     }
 
     #[test]
