@@ -172,7 +172,7 @@ impl ClientBuilder {
     }
 
     /// The largest response body accepted, in bytes after decompression; a larger one is
-    /// [`Error::BodyTooLarge`]. Default 64 MiB (a 2,000-record query page of wide records
+    /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge). Default 64 MiB (a 2,000-record query page of wide records
     /// is a few MiB).
     pub fn max_response_size(mut self, bytes: u64) -> Self {
         self.config.max_response_size = bytes;

@@ -16,7 +16,7 @@ pub const DEFAULT_API_VERSION: &str = "66.0";
 
 /// How the client gets its session.
 ///
-/// Unless forced with `SF_AUTH_FLOW` or [`ClientBuilder::auth_flow`], the flow follows from which
+/// Unless forced with `SF_AUTH_FLOW` or [`ClientBuilder::auth_flow`](crate::ClientBuilder::auth_flow), the flow follows from which
 /// settings are present, first match wins:
 ///
 /// 1. `SF_ACCESS_TOKEN` → [`AuthFlow::AccessToken`] (with `SF_INSTANCE_URL`);
