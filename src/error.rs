@@ -213,12 +213,16 @@ impl Error {
 
     /// Whether the same call may succeed if made again a little later.
     ///
-    /// True for timeouts, broken connections, 502/503/504 answers (including HTML maintenance
+    /// True for timeouts, broken connections (not TLS or DNS failures), 502/503/504 answers (including HTML maintenance
     /// pages) and transient Salesforce codes (`SERVER_UNAVAILABLE`, `UNABLE_TO_LOCK_ROW`). False
     /// for everything a retry cannot cure, notably `REQUEST_LIMIT_EXCEEDED` (a daily limit).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Timeout { .. } => true,
+            // A certificate problem or an unknown host does not go away in a second.
+            Error::Transport { message, .. } => {
+                !(message.starts_with("tls:") || message.starts_with("host not found"))
+            }
             Error::UnexpectedBody { status, .. } => matches!(status, 502..=504),
             Error::Api { status, errors, .. } => {
                 let code = errors.first().map(|e| e.error_code.as_str());

@@ -39,7 +39,7 @@ impl RetryPolicy {
             return None;
         }
         let retry_after = match outcome {
-            Err(Error::Transport { .. }) => None,
+            Err(e @ Error::Transport { .. }) if e.is_retryable() => None,
             Ok((reply, _)) if is_transient(reply) => {
                 reply.retry_after.as_deref().and_then(parse_retry_after)
             }
@@ -135,6 +135,21 @@ mod tests {
                 .is_none(),
             "bounded"
         );
+        let tls = Err(Error::Transport {
+            method: "GET",
+            path: "/p".into(),
+            message: "tls: invalid peer certificate: UnknownIssuer".into(),
+        });
+        assert!(
+            POLICY.wait("GET", 0, &tls, far()).is_none(),
+            "a certificate problem is final"
+        );
+        let reset = Err(Error::Transport {
+            method: "GET",
+            path: "/p".into(),
+            message: "io: Connection reset by peer".into(),
+        });
+        assert!(POLICY.wait("GET", 0, &reset, far()).is_some());
         let timeout = Err(Error::Timeout {
             method: "GET",
             path: "/p".into(),
