@@ -154,7 +154,10 @@ impl Authenticator {
             method: "POST",
             url: &url,
             path: TOKEN_PATH,
-            headers: &[("Accept", "application/json")],
+            headers: &[
+                ("Accept", "application/json"),
+                ("Sforce-Call-Options", "client=sfrest"),
+            ],
             body: Some(Body {
                 content_type: "application/x-www-form-urlencoded",
                 bytes: form.expose().as_bytes(),
@@ -199,7 +202,9 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
             method: "POST",
             path: TOKEN_PATH.to_string(),
             status: reply.status,
-            problem: if reply.body.is_empty() {
+            problem: if (300..400).contains(&reply.status) {
+                crate::response::describe(reply)
+            } else if reply.body.is_empty() {
                 "an empty body instead of a token response".into()
             } else {
                 "a body that is not a token response".into()

@@ -153,19 +153,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of a whole GET call, connect to last byte. Default 30 s.
+    /// Timeout of a whole GET call, connect to last byte, retries included. Default 30 s;
+    /// 1 ms to 24 h.
     pub fn get_timeout(mut self, timeout: Duration) -> Self {
         self.config.get_timeout = timeout;
         self
     }
 
-    /// Timeout of a whole POST, PATCH or DELETE call, connect to last byte. Default 10 s.
+    /// Timeout of a whole POST, PATCH or DELETE call, connect to last byte. Default 10 s;
+    /// 1 ms to 24 h.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.config.write_timeout = timeout;
         self
     }
 
-    /// Timeout of the whole token request. Default 10 s.
+    /// Timeout of the whole token request. Default 10 s; 1 ms to 24 h.
     pub fn login_timeout(mut self, timeout: Duration) -> Self {
         self.config.login_timeout = timeout;
         self

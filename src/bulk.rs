@@ -94,8 +94,9 @@ impl Client {
 impl Bulk {
     /// Polling starts at `first` and doubles up to `max`. Default 1 s, doubling to 30 s.
     pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
-        self.poll_first = first;
-        self.poll_max = max.max(first);
+        // At least 10 ms: a zero interval would spend an API call per spin.
+        self.poll_first = first.max(Duration::from_millis(10));
+        self.poll_max = max.max(self.poll_first);
         self
     }
 
@@ -106,9 +107,10 @@ impl Bulk {
         self
     }
 
-    /// Timeout of one upload or one result download. Default 10 minutes.
+    /// Timeout of one upload or one result download. Default 10 minutes; at most 24 hours
+    /// (a longer one is taken as 24 hours).
     pub fn transfer_timeout(mut self, timeout: Duration) -> Self {
-        self.transfer_timeout = timeout;
+        self.transfer_timeout = timeout.min(crate::client::MAX_TIMEOUT);
         self
     }
 
@@ -336,14 +338,14 @@ impl Bulk {
             if infos.iter().all(JobInfo::is_final) {
                 return Ok(());
             }
-            if started.elapsed() + wait > self.wait_timeout {
+            if started.elapsed().saturating_add(wait) > self.wait_timeout {
                 return Err(Error::JobTimeout {
                     ids: ids.to_vec(),
                     after: self.wait_timeout,
                 });
             }
             std::thread::sleep(wait);
-            wait = (wait * 2).min(self.poll_max);
+            wait = wait.saturating_mul(2).min(self.poll_max);
         }
     }
 
@@ -399,13 +401,17 @@ impl IngestJob {
 
     /// Records processed, all jobs together.
     pub fn number_records_processed(&self) -> u64 {
-        self.jobs.iter().map(|j| j.number_records_processed).sum()
+        self.jobs
+            .iter()
+            .fold(0u64, |n, j| n.saturating_add(j.number_records_processed))
     }
 
     /// Records that failed, all jobs together. A finished job with failed records is not an
     /// error: read them with [`IngestJob::failed_results`].
     pub fn number_records_failed(&self) -> u64 {
-        self.jobs.iter().map(|j| j.number_records_failed).sum()
+        self.jobs
+            .iter()
+            .fold(0u64, |n, j| n.saturating_add(j.number_records_failed))
     }
 
     /// Whether every job is final.
@@ -526,7 +532,7 @@ impl QueryJob {
         let path = format!("jobs/query/{}/results", encode_path_segment(&self.info.id));
         let max = self.bulk.max_records.map(|n| n.to_string());
         let mut locator: Option<String> = None;
-        let mut total = 0;
+        let mut total: u64 = 0;
         let mut first = true;
         loop {
             let mut params: Vec<(&str, &str)> = Vec::new();
@@ -538,7 +544,7 @@ impl QueryJob {
             }
             let (next, count) = self.bulk.download(&path, &params, &mut out, first)?;
             first = false;
-            total += count.unwrap_or(0);
+            total = total.saturating_add(count.unwrap_or(0));
             match next {
                 Some(l) if !l.is_empty() && l != "null" => locator = Some(l),
                 _ => break,

@@ -116,9 +116,12 @@ fn write_atomically(path: &Path, file: &CacheFile) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // Unique per process and write, created new (never through an existing file or link).
+    let tmp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -126,12 +129,6 @@ fn write_atomically(path: &Path, file: &CacheFile) -> std::io::Result<()> {
     }
     let result = (|| {
         let mut f = options.open(&tmp)?;
-        #[cfg(unix)]
-        {
-            // A leftover temp file may have had other permissions.
-            use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
         f.write_all(&bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

@@ -16,6 +16,9 @@ use crate::request::Request;
 use crate::response::into_json;
 use crate::transport::{Body, Transport};
 
+/// The longest timeout accepted for a call.
+pub(crate) const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Request bodies larger than this many bytes are sent gzip-compressed.
 pub(crate) const COMPRESS_ABOVE: usize = 32 * 1024;
 
@@ -74,6 +77,20 @@ impl Client {
     pub(crate) fn connect(mut config: Config) -> Result<Client> {
         config.login_url = normalize_base_url("SF_LOGIN_URL", &config.login_url)?;
         config.api_version = normalize_api_version(&config.api_version)?;
+        for (setting, t) in [
+            ("get_timeout", config.get_timeout),
+            ("write_timeout", config.write_timeout),
+            ("login_timeout", config.login_timeout),
+        ] {
+            if t > MAX_TIMEOUT || t.is_zero() {
+                return Err(Error::InvalidConfig {
+                    setting,
+                    message: format!(
+                        "{t:?} is not a usable timeout: give one between 1 ms and 24 h"
+                    ),
+                });
+            }
+        }
         let flow = config.choose_flow()?;
         let roots = match &config.ca_file {
             Some(path) => Some(crate::transport::load_roots(path)?),

@@ -259,6 +259,11 @@ pub(crate) fn normalize_base_url(setting: &'static str, url: &str) -> Result<Str
             "{trimmed} is plain http: credentials and tokens are only sent over https (http is allowed for loopback hosts only)"
         )));
     }
+    if trimmed.contains(['?', '#']) {
+        return Err(invalid(format!(
+            "{trimmed} has a query string or fragment: give the scheme and host only, like https://login.salesforce.com"
+        )));
+    }
     let path = crate::url::path_only(trimmed);
     if path != "/" && !path.is_empty() {
         return Err(invalid(format!(
@@ -333,6 +338,8 @@ mod tests {
         assert!(e.to_string().contains("https"), "{e}");
         assert!(normalize_base_url("SF_LOGIN_URL", "login.salesforce.com").is_err());
         assert!(normalize_base_url("SF_LOGIN_URL", "https://x.com/services/oauth2/token").is_err());
+        assert!(normalize_base_url("SF_LOGIN_URL", "https://login.salesforce.com?x").is_err());
+        assert!(normalize_base_url("SF_LOGIN_URL", "https://login.salesforce.com#x").is_err());
     }
 
     #[test]

@@ -221,9 +221,13 @@ impl Error {
             Error::Timeout { .. } => true,
             // A certificate problem or an unknown host does not go away in a second.
             Error::Transport { message, .. } => {
-                !(message.starts_with("tls:") || message.starts_with("host not found"))
+                !(message.starts_with("tls:")
+                    || message.starts_with("host not found")
+                    || message.starts_with("invalid request"))
             }
-            Error::UnexpectedBody { status, .. } => matches!(status, 502..=504),
+            Error::UnexpectedBody {
+                status, problem, ..
+            } => matches!(status, 502..=504) || (*status >= 500 && problem.contains("HTML")),
             Error::Api { status, errors, .. } => {
                 let code = errors.first().map(|e| e.error_code.as_str());
                 if code == Some("REQUEST_LIMIT_EXCEEDED") {

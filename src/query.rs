@@ -154,6 +154,13 @@ impl<T: DeserializeOwned> Iterator for QueryIter<T> {
                 self.failed = true;
                 return Some(Err(e));
             }
+            if self.next_url.as_deref() == Some(url.as_str()) {
+                // A page that points to itself would be fetched forever.
+                self.failed = true;
+                return Some(Err(Error::Unexpected {
+                    message: format!("the query page {url} names itself as the next page"),
+                }));
+            }
         }
     }
 }

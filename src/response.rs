@@ -86,7 +86,17 @@ fn error_entries(v: &Value) -> Option<Vec<ApiError>> {
 }
 
 /// A few words on what kind of body this is.
-fn describe(reply: &Reply) -> String {
+pub(crate) fn describe(reply: &Reply) -> String {
+    if (300..400).contains(&reply.status) {
+        if let Some(location) = reply.header("location") {
+            let to = crate::url::Origin::parse(location)
+                .map(|o| format!("{}://{}:{}", o.scheme, o.host, o.port))
+                .unwrap_or_else(|| crate::url::path_only(location).to_string());
+            return format!(
+                "a redirect to {to}, which sfrest does not follow (the session token stays on the instance URL); check SF_LOGIN_URL and SF_INSTANCE_URL (a My Domain change moves the org)"
+            );
+        }
+    }
     let ct = reply
         .content_type
         .as_deref()

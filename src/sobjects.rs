@@ -278,7 +278,7 @@ fn id_of(v: &Value, what: &str) -> Result<String> {
         .map(str::to_string)
         .ok_or_else(|| Error::Unexpected {
             message: format!(
-                "the {what} answer has no record id: {}",
+                "the {what} answer has no record id (API versions before 46.0 answer an upsert with 204 and no body: use 46.0 or later): {}",
                 crate::transport::excerpt(v.to_string().as_bytes())
             ),
         })

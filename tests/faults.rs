@@ -143,13 +143,15 @@ fn the_daily_limit_is_not_retried_and_says_how_to_check() {
 fn hostile_bodies_are_clear_errors_never_panics() {
     let (org, sf) = org_and_client();
     let sf = sf;
+    // Complete answers say `Connection: close`, as a server that closes after them must:
+    // otherwise the client may reuse the closed connection for the next case.
     let raw = |head: &str, body: &[u8]| {
         let mut v = head.as_bytes().to_vec();
         v.extend_from_slice(body);
         Fault::Raw(v)
     };
     // gzip announced, but the body is not gzip.
-    org.fail_next(1, raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 11\r\n\r\n", b"{\"a\":\"b\"}\r\n"));
+    org.fail_next(1, raw("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 11\r\n\r\n", b"{\"a\":\"b\"}\r\n"));
     let err = sf
         .post("sobjects/Account", &json!({"Name": "x"}))
         .unwrap_err();
@@ -164,7 +166,7 @@ fn hostile_bodies_are_clear_errors_never_panics() {
     org.fail_next(
         1,
         raw(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n",
             b"\xff\xfe\xfd\xfc",
         ),
     );
@@ -191,7 +193,7 @@ fn hostile_bodies_are_clear_errors_never_panics() {
     org.fail_next(
         1,
         raw(
-            "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/html\r\nContent-Length: 9\r\n\r\n",
+            "HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: 9\r\n\r\n",
             b"<b>no</b>",
         ),
     );
@@ -218,6 +220,12 @@ fn a_redirect_is_not_followed() {
     );
     let err = sf.limits().unwrap_err();
     assert_eq!(err.status(), Some(302), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("http://127.0.0.2:9") && text.contains("does not follow"),
+        "{text}"
+    );
+    assert!(!text.contains("/steal"), "only the origin is named: {text}");
 }
 
 #[test]

@@ -176,6 +176,28 @@ fn ready_access_token_skips_login() {
 }
 
 #[test]
+fn unusable_timeouts_are_refused() {
+    for t in [std::time::Duration::MAX, std::time::Duration::ZERO] {
+        let err = Client::builder()
+            .access_token("x")
+            .instance_url("https://na1.salesforce.com")
+            .get_timeout(t)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidConfig {
+                    setting: "get_timeout",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
 fn insecure_urls_are_refused_before_sending() {
     let err = Client::builder()
         .access_token("00Dx!secret")
