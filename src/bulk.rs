@@ -175,53 +175,91 @@ impl Bulk {
         };
         let mut jobs = Vec::new();
         while chunks.has_more() {
-            let mut spec = json!({
-                "object": object,
-                "operation": operation,
-                "contentType": "CSV",
-                "lineEnding": if chunks.crlf() { "CRLF" } else { "LF" },
-                "columnDelimiter": "COMMA",
-            });
-            if let Some(field) = ext_id_field {
-                spec["externalIdFieldName"] = json!(field);
-            }
-            let info: JobInfo = self.json("POST", "jobs/ingest", &spec)?;
-            let path = format!("jobs/ingest/{}/batches", encode_path_segment(&info.id));
-            let mut upload = chunks.next_upload();
-            let result = self.client.call_streaming(
-                "PUT",
-                &path,
-                &[],
-                Some(Stream {
-                    content_type: "text/csv",
-                    content_encoding: Some("gzip"),
-                    reader: &mut upload,
-                }),
-                None,
-                self.transfer_timeout,
-            );
-            let (records, bytes) = (upload.records(), upload.size());
-            let reply = match result {
-                Ok((reply, shown)) if !(200..300).contains(&reply.status) => {
-                    Err(api_error("PUT", &shown, &reply))
+            match self.upload_one(&mut chunks, object, operation, ext_id_field) {
+                Ok(info) => jobs.push(info),
+                Err(e) if jobs.is_empty() => return Err(e),
+                Err(e) => {
+                    return Err(Error::Partial {
+                        results: Vec::new(),
+                        job_ids: jobs.into_iter().map(|j| j.id).collect(),
+                        source: Box::new(e),
+                    })
                 }
-                other => other.map(|(reply, _)| reply),
-            };
-            if let Err(e) = reply {
-                let _ = self.set_state("ingest", &info.id, "Aborted");
-                return Err(e);
             }
-            log::info!(
-                "bulk {operation} {object}: job {} uploaded {records} records ({bytes} bytes)",
-                info.id
-            );
-            let info: JobInfo = self.json(
-                "PATCH",
-                &format!("jobs/ingest/{}/", encode_path_segment(&info.id)),
-                &json!({"state": "UploadComplete"}),
-            )?;
-            jobs.push(info);
         }
+        Ok(IngestJob {
+            bulk: self.clone(),
+            jobs,
+        })
+    }
+
+    /// One job: create it, stream the next upload into it, mark it complete. A job whose
+    /// upload fails is aborted.
+    fn upload_one<R: std::io::BufRead>(
+        &self,
+        chunks: &mut CsvChunks<R>,
+        object: &str,
+        operation: &str,
+        ext_id_field: Option<&str>,
+    ) -> Result<JobInfo> {
+        let mut spec = json!({
+            "object": object,
+            "operation": operation,
+            "contentType": "CSV",
+            "lineEnding": if chunks.crlf() { "CRLF" } else { "LF" },
+            "columnDelimiter": "COMMA",
+        });
+        if let Some(field) = ext_id_field {
+            spec["externalIdFieldName"] = json!(field);
+        }
+        let info: JobInfo = self.json("POST", "jobs/ingest", &spec)?;
+        let path = format!("jobs/ingest/{}/batches", encode_path_segment(&info.id));
+        let mut upload = chunks.next_upload();
+        let result = self.client.call_streaming(
+            "PUT",
+            &path,
+            &[],
+            Some(Stream {
+                content_type: "text/csv",
+                content_encoding: Some("gzip"),
+                reader: &mut upload,
+            }),
+            None,
+            self.transfer_timeout,
+        );
+        let (records, bytes) = (upload.records(), upload.size());
+        let failed = match (upload.take_error(), result) {
+            (Some(e), _) => Some(io_error(
+                &format!("reading the CSV for job {} (aborted)", info.id),
+                e,
+            )),
+            (None, Err(e)) => Some(e),
+            (None, Ok((reply, shown))) if !(200..300).contains(&reply.status) => {
+                Some(api_error("PUT", &shown, &reply))
+            }
+            (None, Ok(_)) => None,
+        };
+        if let Some(e) = failed {
+            let _ = self.set_state("ingest", &info.id, "Aborted");
+            return Err(e);
+        }
+        log::info!(
+            "bulk {operation} {object}: job {} uploaded {records} records ({bytes} bytes)",
+            info.id
+        );
+        self.json(
+            "PATCH",
+            &format!("jobs/ingest/{}/", encode_path_segment(&info.id)),
+            &json!({"state": "UploadComplete"}),
+        )
+    }
+
+    /// Re-attaches to the ingest jobs of one earlier [`Bulk::ingest`] (see [`IngestJob::ids`]).
+    pub fn jobs(&self, ids: &[String]) -> Result<IngestJob> {
+        let jobs = ids
+            .iter()
+            .map(|id| self.get_info("ingest", id))
+            .collect::<Result<Vec<_>>>()?;
         Ok(IngestJob {
             bulk: self.clone(),
             jobs,
@@ -341,6 +379,7 @@ impl Bulk {
             if started.elapsed().saturating_add(wait) > self.wait_timeout {
                 return Err(Error::JobTimeout {
                     ids: ids.to_vec(),
+                    query: infos.iter().any(|i| i.operation.starts_with("query")),
                     after: self.wait_timeout,
                 });
             }
@@ -456,7 +495,15 @@ impl IngestJob {
             },
         );
         self.jobs = latest;
-        result.map(|()| self)
+        match result {
+            Ok(()) => Ok(self),
+            Err(e @ Error::JobFailed { .. }) if ids.len() > 1 => Err(Error::Partial {
+                results: Vec::new(),
+                job_ids: ids,
+                source: Box::new(e),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Aborts every job that is not final yet.

@@ -8,8 +8,13 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 
 /// Reads one CSV record (up to and including its line ending, outside quotes) into `out`.
-/// Returns the number of bytes read; 0 at the end of the input.
-pub(crate) fn read_record<R: BufRead>(src: &mut R, out: &mut Vec<u8>) -> io::Result<usize> {
+/// Returns the number of bytes read; 0 at the end of the input. A record longer than `max`
+/// bytes is an error (an unbalanced quote would otherwise swallow the rest of the file).
+pub(crate) fn read_record<R: BufRead>(
+    src: &mut R,
+    out: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<usize> {
     let start = out.len();
     let mut in_quotes = false;
     loop {
@@ -33,6 +38,14 @@ pub(crate) fn read_record<R: BufRead>(src: &mut R, out: &mut Vec<u8>) -> io::Res
             }
         }
         let take = end.unwrap_or(buf.len());
+        if out.len() - start + take > max {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a CSV record is longer than {max} bytes: is a quote (\") left open in it?"
+                ),
+            ));
+        }
         out.extend_from_slice(&buf[..take]);
         src.consume(take);
         if end.is_some() {
@@ -49,13 +62,15 @@ pub(crate) struct CsvChunks<R> {
     pending: Vec<u8>,
     limit: usize,
     crlf: bool,
+    /// Records read so far, for error messages.
+    record_no: u64,
 }
 
 impl<R: BufRead> CsvChunks<R> {
     /// Reads the header row and the first record. `None` when the input has no record.
     pub fn new(mut src: R, limit: usize) -> io::Result<Option<CsvChunks<R>>> {
         let mut header = Vec::new();
-        if read_record(&mut src, &mut header)? == 0 {
+        if read_record(&mut src, &mut header, limit)? == 0 {
             return Ok(None);
         }
         let crlf = header.ends_with(b"\r\n");
@@ -68,6 +83,7 @@ impl<R: BufRead> CsvChunks<R> {
             pending: Vec::new(),
             limit,
             crlf,
+            record_no: 0,
         };
         if !chunks.fill_pending()? {
             return Ok(None);
@@ -97,6 +113,7 @@ impl<R: BufRead> CsvChunks<R> {
             out_pos: 0,
             finished: false,
             records: 0,
+            error: None,
         }
     }
 
@@ -104,7 +121,10 @@ impl<R: BufRead> CsvChunks<R> {
         if self.pending.is_empty() {
             // Skip blank lines between records.
             loop {
-                let n = read_record(&mut self.src, &mut self.pending)?;
+                self.record_no += 1;
+                let n = read_record(&mut self.src, &mut self.pending, self.limit).map_err(|e| {
+                    io::Error::new(e.kind(), format!("record {}: {e}", self.record_no))
+                })?;
                 if n == 0 {
                     return Ok(false);
                 }
@@ -131,9 +151,16 @@ pub(crate) struct Upload<'c, R> {
     written: usize,
     finished: bool,
     records: u64,
+    error: Option<io::Error>,
 }
 
 impl<R> Upload<'_, R> {
+    /// The error that stopped reading the input, if one did (the HTTP layer only reports that
+    /// the body could not be read).
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
     /// Records placed in this upload so far.
     pub fn records(&self) -> u64 {
         self.records
@@ -147,6 +174,14 @@ impl<R> Upload<'_, R> {
 
 impl<R: BufRead> Read for Upload<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_upload(buf).inspect_err(|e| {
+            self.error = Some(io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+}
+
+impl<R: BufRead> Upload<'_, R> {
+    fn read_upload(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.encoder.get_ref().len() - self.out_pos < buf.len() && !self.finished {
             let fits = self.chunks.fill_pending()?
                 && (self.records == 0
@@ -250,6 +285,34 @@ mod tests {
             "buffer grew to {largest} bytes for a {} byte upload",
             csv.len()
         );
+    }
+
+    #[test]
+    fn an_open_quote_is_an_error_not_a_swallowed_file() {
+        let mut csv = String::from("Name,Size\nBolt,12\" long\n");
+        for i in 0..1000 {
+            csv.push_str(&format!("Part {i},1\n"));
+        }
+        let err = CsvChunks::new(csv.as_bytes(), 2000).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            err.to_string().contains("record 1") && err.to_string().contains("quote"),
+            "{err}"
+        );
+
+        // Further in: the upload stops with the error, and remembers it for the caller.
+        let mut csv = String::from("Name,Size\n");
+        for i in 0..100 {
+            csv.push_str(&format!("Part {i},1\n"));
+        }
+        csv.push_str("Bolt,12\" long\n");
+        csv.push_str(&"Part x,1\n".repeat(1000));
+        let mut chunks = CsvChunks::new(csv.as_bytes(), 5000).unwrap().unwrap();
+        let mut upload = chunks.next_upload();
+        let mut out = Vec::new();
+        assert!(upload.read_to_end(&mut out).is_err());
+        let err = upload.take_error().unwrap();
+        assert!(err.to_string().contains("record 101"), "{err}");
     }
 
     #[test]

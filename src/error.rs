@@ -169,8 +169,21 @@ pub enum Error {
     JobTimeout {
         /// The job ids.
         ids: Vec<String>,
+        /// Whether they are query jobs (re-attach with `bulk.query_job(id)`) rather than ingest
+        /// jobs (`bulk.jobs(&ids)`).
+        query: bool,
         /// The wait timeout.
         after: Duration,
+    },
+    /// A call made of several (records split into groups of 200, a file split into several
+    /// Bulk API jobs) stopped part way: what was already done is here, and was not undone.
+    Partial {
+        /// The results of the records already processed, in input order (sObject Collections).
+        results: Vec<crate::RecordResult>,
+        /// Bulk API jobs already uploaded: they keep running in the org (`bulk.jobs(&ids)`).
+        job_ids: Vec<String>,
+        /// What stopped the rest.
+        source: Box<Error>,
     },
     /// Reading the caller's input or writing to the caller's output failed.
     Io {
@@ -192,6 +205,7 @@ impl Error {
     /// The HTTP status of the answer behind this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
+            Error::Partial { source, .. } => source.status(),
             Error::Auth { status, .. }
             | Error::Api { status, .. }
             | Error::UnexpectedBody { status, .. } => Some(*status),
@@ -204,6 +218,7 @@ impl Error {
     /// Salesforce's `errorCode` (the first one), or the OAuth `error` field for a failed login.
     pub fn error_code(&self) -> Option<&str> {
         match self {
+            Error::Partial { source, .. } => source.error_code(),
             Error::Api { errors, .. } => errors.first().map(|e| e.error_code.as_str()),
             Error::Auth { error, .. } => Some(error.as_str()),
             Error::SessionExpired { .. } => Some("INVALID_SESSION_ID"),
@@ -344,6 +359,29 @@ impl fmt::Display for Error {
             Error::Unexpected { message } => write!(f, "unexpected answer: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Partial {
+                results,
+                job_ids,
+                source,
+            } => {
+                write!(f, "{source}")?;
+                if !results.is_empty() {
+                    let ok = results.iter().filter(|r| r.success).count();
+                    write!(
+                        f,
+                        "; before that, {} records were processed ({ok} saved): their results are in Error::Partial",
+                        results.len()
+                    )?;
+                }
+                if !job_ids.is_empty() {
+                    write!(
+                        f,
+                        "; bulk jobs {} were already uploaded and keep running (re-attach with bulk.jobs(&ids))",
+                        job_ids.join(", ")
+                    )?;
+                }
+                Ok(())
+            }
             Error::JobFailed { id, state, message } => {
                 write!(f, "bulk job {id} ended {state}")?;
                 if !message.is_empty() {
@@ -351,13 +389,22 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::JobTimeout { ids, after } => write!(
-                f,
-                "bulk job {} still running after {}: it keeps running in the org; re-attach later with bulk.job(\"{}\") and wait again",
-                ids.join(", "),
-                fmt_duration(*after),
-                ids.first().map(String::as_str).unwrap_or_default()
-            ),
+            Error::JobTimeout { ids, query, after } => {
+                let first = ids.first().map(String::as_str).unwrap_or_default();
+                let resume = if *query {
+                    format!("bulk.query_job(\"{first}\")")
+                } else if ids.len() == 1 {
+                    format!("bulk.job(\"{first}\")")
+                } else {
+                    "bulk.jobs(&ids)".to_string()
+                };
+                write!(
+                    f,
+                    "bulk job {} still running after {}: it keeps running in the org; re-attach later with {resume} and wait again",
+                    ids.join(", "),
+                    fmt_duration(*after),
+                )
+            }
         }
     }
 }
@@ -367,6 +414,7 @@ impl std::error::Error for Error {
         match self {
             Error::Json { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
+            Error::Partial { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

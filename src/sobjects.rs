@@ -205,14 +205,17 @@ impl SObject {
         let flag = if self.all_or_none { "true" } else { "false" };
         for chunk in ids.chunks(COLLECTION_SIZE) {
             let joined = chunk.join(",");
-            let v = self.client.call_json(
-                "DELETE",
-                "composite/sobjects",
-                &[("ids", &joined), ("allOrNone", flag)],
-                None,
-                &[],
-            )?;
-            results.extend(parse_results(v, chunk.len())?);
+            let call = self
+                .client
+                .call_json(
+                    "DELETE",
+                    "composite/sobjects",
+                    &[("ids", &joined), ("allOrNone", flag)],
+                    None,
+                    &[],
+                )
+                .and_then(|v| parse_results(v, chunk.len()));
+            results = partial(results, call)?;
         }
         Ok(results)
     }
@@ -225,17 +228,17 @@ impl SObject {
     ) -> Result<Vec<RecordResult>> {
         let mut results = Vec::with_capacity(records.len());
         for chunk in records.chunks(COLLECTION_SIZE) {
-            let mut items = Vec::with_capacity(chunk.len());
-            for rec in chunk {
-                items.push(self.with_type(rec)?);
-            }
-            let body =
-                serde_json::to_vec(&json!({"allOrNone": self.all_or_none, "records": items}))
-                    .map_err(|e| Error::json("cannot serialize the records", e))?;
-            let v = self
-                .client
-                .call_json(method, &path, &[], Some(&body), &[])?;
-            results.extend(parse_results(v, chunk.len())?);
+            let call = chunk
+                .iter()
+                .map(|rec| self.with_type(rec))
+                .collect::<Result<Vec<_>>>()
+                .and_then(|items| {
+                    serde_json::to_vec(&json!({"allOrNone": self.all_or_none, "records": items}))
+                        .map_err(|e| Error::json("cannot serialize the records", e))
+                })
+                .and_then(|body| self.client.call_json(method, &path, &[], Some(&body), &[]))
+                .and_then(|v| parse_results(v, chunk.len()));
+            results = partial(results, call)?;
         }
         Ok(results)
     }
@@ -255,6 +258,26 @@ impl SObject {
             map.insert("attributes".into(), Value::Object(attrs));
         }
         Ok(Value::Object(map))
+    }
+}
+
+/// Adds one call's results, or turns its error into [`Error::Partial`] when earlier calls
+/// already wrote records (so the caller knows what was done).
+fn partial(
+    mut done: Vec<RecordResult>,
+    call: Result<Vec<RecordResult>>,
+) -> Result<Vec<RecordResult>> {
+    match call {
+        Ok(more) => {
+            done.extend(more);
+            Ok(done)
+        }
+        Err(e) if done.is_empty() => Err(e),
+        Err(e) => Err(Error::Partial {
+            results: done,
+            job_ids: Vec::new(),
+            source: Box::new(e),
+        }),
     }
 }
 

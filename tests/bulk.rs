@@ -295,3 +295,83 @@ fn million_records_in_a_handful_of_calls() {
         started.elapsed()
     );
 }
+
+#[test]
+fn an_open_quote_stops_the_upload_with_a_clear_error() {
+    let (org, sf) = org_and_client();
+    let mut csv = String::from("Name,BillingCity\n");
+    for i in 0..50 {
+        csv.push_str(&format!("Fine {i},Oslo\n"));
+    }
+    csv.push_str("Bolt 12\" long,Oslo\n");
+    csv.push_str(&"After,Oslo\n".repeat(500));
+    let before = org.count("Account");
+    let err = fast(&sf)
+        .max_upload_bytes(2000)
+        .insert("Account", csv.as_bytes())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(
+        text.contains("record 51") && text.contains("quote") && text.contains("aborted"),
+        "{text}"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        org.count("Account"),
+        before,
+        "the job with the broken record was aborted"
+    );
+}
+
+#[test]
+fn a_query_job_timeout_says_how_to_resume_it() {
+    let (org, sf) = org_and_client();
+    org.set_bulk_polls_until_complete(1_000_000);
+    let bulk = fast(&sf).wait_timeout(Duration::from_millis(100));
+    let job = bulk.start_query("SELECT Id FROM Account", false).unwrap();
+    let id = job.info().id.clone();
+    let err = job.wait().unwrap_err();
+    assert!(
+        matches!(&err, Error::JobTimeout { query: true, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains(&format!("bulk.query_job(\"{id}\")")),
+        "{err}"
+    );
+    org.set_bulk_polls_until_complete(0);
+    let n = bulk
+        .query_job(&id)
+        .unwrap()
+        .wait()
+        .unwrap()
+        .results(std::io::sink())
+        .unwrap();
+    assert_eq!(n as usize, org.count("Account"));
+}
+
+#[test]
+fn several_jobs_reattach_together() {
+    let (org, sf) = org_and_client();
+    let mut csv = String::from("Name\n");
+    for i in 0..40 {
+        csv.push_str(&format!("Reattach {i:02}\n"));
+    }
+    let ids = fast(&sf)
+        .max_upload_bytes(100)
+        .insert("Account", csv.as_bytes())
+        .unwrap()
+        .ids();
+    assert!(ids.len() > 2);
+    let job = fast(&sf).jobs(&ids).unwrap().wait().unwrap();
+    assert_eq!(job.number_records_processed(), 40);
+    assert_eq!(
+        sf.query_all("SELECT Id FROM Account WHERE Name LIKE 'Reattach%'")
+            .unwrap()
+            .len(),
+        40
+    );
+    let _ = org;
+}

@@ -377,3 +377,32 @@ fn quoted_input_cannot_change_the_query() {
         "% and _ match only themselves"
     );
 }
+
+#[test]
+fn a_failure_part_way_returns_what_was_already_written() {
+    let (org, sf) = org_and_client();
+    let before = org.count("Account");
+    let mut records: Vec<Value> = (0..450)
+        .map(|i| json!({"Name": format!("Part {i}")}))
+        .collect();
+    records[250] = json!("not a record");
+    let err = sf.sobject("Account").create_many(&records).unwrap_err();
+    match &err {
+        Error::Partial {
+            results, source, ..
+        } => {
+            assert_eq!(results.len(), 200, "the first call's results are kept");
+            assert!(results.iter().all(|r| r.success));
+            assert!(
+                matches!(**source, Error::InvalidArgument { .. }),
+                "{source:?}"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        err.to_string().contains("200 records were processed"),
+        "{err}"
+    );
+    assert_eq!(org.count("Account"), before + 200);
+}
