@@ -131,6 +131,7 @@ fn read_file(path: &Path) -> Result<HashMap<String, String>> {
     let iter = dotenvy::from_path_iter(path)
         .map_err(|e| invalid(format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
     warn_if_readable_by_others(path);
+    warn_about_substitution(path);
     let mut vars = HashMap::new();
     for item in iter {
         match item {
@@ -163,6 +164,29 @@ fn io_reason(e: &dotenvy::Error) -> String {
         dotenvy::Error::Io(io) => io.to_string(),
         dotenvy::Error::EnvVar(v) => v.to_string(),
         _ => "malformed file".to_string(),
+    }
+}
+
+/// The `.env` parser replaces `$NAME` in unquoted and double-quoted values with another
+/// variable's value, which silently changes a password such as `pa$word`. Warn (naming the
+/// variable, never the value) where a `$` is not inside single quotes.
+fn warn_about_substitution(path: &Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    for line in text.lines() {
+        let line = line.trim_start();
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.starts_with("SF_") && value.contains('$') && !value.starts_with('\'') {
+            log::warn!(
+                "{}: the value of {key} has a '$' outside single quotes, and the .env parser replaces $NAME with another variable's value: write it as {key}='...'",
+                path.display()
+            );
+        }
     }
 }
 

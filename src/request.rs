@@ -144,40 +144,51 @@ impl Client {
     }
 
     /// One call with a streamed request body and/or a streamed 2xx response body, for Bulk API
-    /// uploads and downloads. Made once: no retry, no replay after a new login (a stream cannot
-    /// be read twice), but an expired session is renewed so that the next call works.
+    /// uploads and downloads. Not retried. After an expired session (401) a new login is made;
+    /// a download is then replayed once (nothing was written to `sink` yet), an upload is not (a
+    /// stream cannot be read twice).
     pub(crate) fn call_streaming(
         &self,
         method: &'static str,
         path: &str,
         params: &[(&str, &str)],
-        stream: Option<Stream<'_>>,
-        sink: Option<&mut dyn std::io::Write>,
+        mut stream: Option<Stream<'_>>,
+        mut sink: Option<&mut dyn std::io::Write>,
         timeout: Duration,
     ) -> Result<(Reply, String)> {
-        let session = self.session();
-        let (url, shown_path) = self.target(&session, path, params)?;
-        let bearer = bearer(&session);
-        let headers: [(&'static str, &str); 3] = [
-            ("Authorization", bearer.expose()),
-            ("Accept", "application/json, text/csv"),
-            ("Sforce-Call-Options", "client=sfrest"),
-        ];
-        let reply = self.inner.transport.send(Call {
-            method,
-            url: &url,
-            path: &shown_path,
-            headers: &headers,
-            body: None,
-            stream,
-            sink,
-            timeout,
-        })?;
-        self.note_usage(&reply);
-        if session_expired(&reply) && self.inner.auth.flow.can_relogin() {
-            self.relogin(session.generation)?;
+        let replayable = stream.is_none();
+        let mut session = self.session();
+        let mut replayed = false;
+        loop {
+            let (url, shown_path) = self.target(&session, path, params)?;
+            let bearer = bearer(&session);
+            let headers: [(&'static str, &str); 3] = [
+                ("Authorization", bearer.expose()),
+                ("Accept", "application/json, text/csv"),
+                ("Sforce-Call-Options", "client=sfrest"),
+            ];
+            let reply = self.inner.transport.send(Call {
+                method,
+                url: &url,
+                path: &shown_path,
+                headers: &headers,
+                body: None,
+                stream: stream.take(),
+                sink: sink.as_mut().map(|s| &mut **s as &mut dyn std::io::Write),
+                timeout,
+            })?;
+            self.note_usage(&reply);
+            if !session_expired(&reply) || !self.inner.auth.flow.can_relogin() {
+                return Ok((reply, shown_path));
+            }
+            let fresh = self.relogin(session.generation)?;
+            if !replayable || replayed {
+                return Ok((reply, shown_path));
+            }
+            log::info!("session expired; replaying {method} {shown_path}");
+            session = fresh;
+            replayed = true;
         }
-        Ok((reply, shown_path))
     }
 
     /// The URL for `path` (origin-checked) with `params` in its query string, and the path to

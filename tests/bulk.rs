@@ -375,3 +375,23 @@ fn several_jobs_reattach_together() {
     );
     let _ = org;
 }
+
+#[test]
+fn a_download_is_replayed_after_the_session_expires() {
+    let (org, sf) = org_and_client();
+    let job = fast(&sf)
+        .start_query("SELECT Id FROM Account", false)
+        .unwrap()
+        .wait()
+        .unwrap();
+    org.expire_sessions();
+    let mut out = Vec::new();
+    let n = job.results(&mut out).unwrap();
+    assert_eq!(n as usize, org.count("Account"));
+    assert_eq!(
+        csv_rows(&String::from_utf8(out).unwrap()),
+        org.count("Account") + 1,
+        "one header"
+    );
+    assert_eq!(org.login_count(), 2);
+}

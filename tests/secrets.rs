@@ -107,6 +107,24 @@ fn secrets_never_appear_in_logs_errors_or_debug() {
         });
         assert!(warned, "no chmod warning for a 0644 .env");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // A '$' outside single quotes is substituted by the parser: warned, by name only.
+        let dollar = common::env_file(
+            "dollar",
+            "SF_ACCESS_TOKEN=ab$cd\nSF_INSTANCE_URL=https://na1.salesforce.com\n",
+        );
+        let mark = LINES.lock().unwrap().len();
+        let _ = Client::from_env_file(&dollar);
+        let after = LINES.lock().unwrap()[mark..].to_vec();
+        assert!(
+            after.iter().any(|l| l.starts_with("WARN")
+                && l.contains("SF_ACCESS_TOKEN")
+                && l.contains("single quotes")),
+            "{after:?}"
+        );
+        assert!(
+            !after.iter().any(|l| l.contains("ab$cd")),
+            "the value is never logged"
+        );
         let mark = LINES.lock().unwrap().len();
         Client::from_env_file(&path).unwrap();
         let after = LINES.lock().unwrap()[mark..].to_vec();
@@ -116,6 +134,56 @@ fn secrets_never_appear_in_logs_errors_or_debug() {
         );
     }
 
+    // The other flows: client credentials, JWT bearer, refresh token, each with a call that
+    // works and one that fails.
+    let refresh = org.issue_refresh_token();
+    let key_file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fake-org/keys/test-jwt-key.pem"
+    );
+    let key_line = std::fs::read_to_string(key_file)
+        .unwrap()
+        .lines()
+        .nth(3)
+        .unwrap()
+        .to_string();
+    let other_flows = [
+        Client::builder()
+            .login_url(org.my_domain_url())
+            .client_id(&c.client_id)
+            .client_secret(c.client_secret.as_str()),
+        Client::builder()
+            .login_url(org.login_url())
+            .client_id(&c.client_id)
+            .username(&c.username)
+            .private_key_file(key_file),
+        Client::builder()
+            .login_url(org.login_url())
+            .client_id(&c.client_id)
+            .refresh_token(refresh.as_str()),
+    ];
+    let mut other_tokens = Vec::new();
+    for builder in other_flows {
+        seen.push(format!("{builder:?}"));
+        let client = builder.max_retries(0).build().unwrap();
+        other_tokens.push(client.access_token().expose().to_string());
+        seen.push(format!("{client:?}"));
+        client.limits().unwrap();
+        let e = client
+            .get("sobjects/Account/001000000000000AAA", &[])
+            .unwrap_err();
+        seen.push(format!("{e} {e:?}"));
+    }
+    org.revoke_refresh_tokens();
+    org.expire_sessions();
+    let e = Client::builder()
+        .login_url(org.login_url())
+        .client_id(&c.client_id)
+        .refresh_token(refresh.as_str())
+        .build()
+        .unwrap_err();
+    seen.push(format!("{e} {e:?}"));
+
     let lines = LINES.lock().unwrap().clone();
     assert!(
         lines
@@ -124,14 +192,19 @@ fn secrets_never_appear_in_logs_errors_or_debug() {
         "a debug line per call: {lines:?}"
     );
     seen.extend(lines);
-    let secrets = [
+    let mut secrets = vec![
         ("password", c.password.as_str()),
         ("security token", c.security_token.as_str()),
         ("client secret", c.client_secret.as_str()),
         ("access token", token.as_str()),
+        ("refresh token", refresh.as_str()),
+        ("private key", key_line.as_str()),
     ];
+    for t in &other_tokens {
+        secrets.push(("access token of another flow", t.as_str()));
+    }
     for text in &seen {
-        for (what, secret) in secrets {
+        for &(what, secret) in &secrets {
             assert!(!text.contains(secret), "the {what} leaked into: {text}");
         }
     }
