@@ -27,9 +27,17 @@ impl Client {
     /// Makes one call on the session: resolves the path, checks the origin, adds the headers.
     /// An expired session (401 `INVALID_SESSION_ID`) is renewed once and the call replayed once,
     /// for every flow that can log in again. Returns the reply and the path to show in errors.
+    /// The timeout covers all of it: retries, and the replay after a new login.
     pub(crate) fn call(&self, req: &Request<'_>) -> Result<(Reply, String)> {
+        let config = &self.inner.auth.config;
+        let timeout = if req.method == "GET" {
+            config.get_timeout
+        } else {
+            config.write_timeout
+        };
+        let deadline = Instant::now() + timeout;
         let session = self.session();
-        let first = self.call_retrying(&session, req)?;
+        let first = self.call_retrying(&session, req, deadline, timeout)?;
         if !session_expired(&first.0) {
             return Ok(first);
         }
@@ -41,23 +49,30 @@ impl Client {
         }
         log::info!("session expired; logging in again");
         let fresh = self.relogin(session.generation)?;
-        self.call_retrying(&fresh, req)
+        self.call_retrying(&fresh, req, deadline, timeout)
     }
 
-    /// One call, made again on transient failures as [`RetryPolicy`] allows, all within the
-    /// call's timeout.
-    fn call_retrying(&self, session: &Session, req: &Request<'_>) -> Result<(Reply, String)> {
+    /// One call, made again on transient failures as [`RetryPolicy`] allows, until `deadline`
+    /// (the end of the call's `timeout`).
+    fn call_retrying(
+        &self,
+        session: &Session,
+        req: &Request<'_>,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<(Reply, String)> {
         let method = req.method;
         let config = &self.inner.auth.config;
-        let timeout = if method == "GET" {
-            config.get_timeout
-        } else {
-            config.write_timeout
-        };
-        let deadline = Instant::now() + timeout;
         let mut attempt = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::Timeout {
+                    method,
+                    path: path_only(req.path).to_string(),
+                    after: timeout,
+                });
+            }
             let outcome = self
                 .call_once(session, req, remaining)
                 .map_err(|e| match e {
