@@ -173,6 +173,33 @@ impl Client {
         self.call_json("GET", path, params, None, &[])
     }
 
+    /// [`Client::get`], read into your own type.
+    ///
+    /// ```no_run
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "PascalCase")]
+    /// struct Account { name: String, industry: Option<String> }
+    /// # let sf = sfrest::Client::from_env()?;
+    /// let a: Account = sf.get_as("sobjects/Account/001RO000003oLnnYAE", &[("fields", "Name,Industry")])?;
+    /// # Ok::<_, sfrest::Error>(())
+    /// ```
+    pub fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T> {
+        let v = self.get(path, params)?;
+        serde_json::from_value(v).map_err(|e| {
+            Error::json(
+                format!(
+                    "GET {}: cannot read the answer as the requested type",
+                    crate::url::path_only(path)
+                ),
+                e,
+            )
+        })
+    }
+
     /// POST a JSON body, such as a new record to `sobjects/Account`.
     pub fn post<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<Value> {
         let bytes = to_body(body)?;

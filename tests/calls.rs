@@ -350,3 +350,24 @@ fn versions_list_is_reachable_without_a_version_prefix() {
     let list = versions.as_array().unwrap();
     assert!(list.iter().any(|v| v["version"] == "66.0"));
 }
+
+#[test]
+fn typed_get_reads_into_a_struct_or_says_why_not() {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Limits {
+        daily_api_requests: Daily,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(rename_all = "PascalCase")]
+    struct Daily {
+        max: u64,
+    }
+    let (org, sf) = org_and_client();
+    org.set_api_usage(5, 15000);
+    let l: Limits = sf.get_as("limits", &[]).unwrap();
+    assert_eq!(l.daily_api_requests.max, 15000);
+    let err = sf.get_as::<Daily>("limits", &[]).unwrap_err();
+    assert!(matches!(err, Error::Json { .. }), "{err:?}");
+    assert!(err.to_string().contains("GET limits"), "{err}");
+}
