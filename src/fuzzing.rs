@@ -7,10 +7,10 @@ use crate::transport::Reply;
 fn reply(status: u16, content_type: Option<&str>, body: &[u8]) -> Reply {
     Reply {
         status,
-        content_type: content_type.map(str::to_string),
-        limit_info: None,
-        retry_after: None,
-        headers: vec![],
+        headers: content_type
+            .map(|ct| ("content-type".to_string(), ct.to_string()))
+            .into_iter()
+            .collect(),
         body: body.to_vec(),
     }
 }

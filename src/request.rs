@@ -224,7 +224,7 @@ impl Client {
     }
 
     fn note_usage(&self, reply: &Reply) {
-        if let Some(usage) = reply.limit_info.as_deref().and_then(parse_api_usage) {
+        if let Some(usage) = reply.header("sforce-limit-info").and_then(parse_api_usage) {
             *self
                 .inner
                 .api_usage

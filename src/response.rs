@@ -98,8 +98,7 @@ pub(crate) fn describe(reply: &Reply) -> String {
         }
     }
     let ct = reply
-        .content_type
-        .as_deref()
+        .header("content-type")
         .unwrap_or("")
         .to_ascii_lowercase();
     let start = reply.body.iter().find(|b| !b.is_ascii_whitespace());
@@ -134,10 +133,10 @@ mod tests {
     fn reply(status: u16, ct: &str, body: &str) -> Reply {
         Reply {
             status,
-            content_type: Some(ct.into()),
-            limit_info: None,
-            retry_after: None,
-            headers: vec![],
+            headers: [("content-type", ct)]
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         }
     }

@@ -41,7 +41,7 @@ impl RetryPolicy {
         let retry_after = match outcome {
             Err(e @ Error::Transport { .. }) if e.is_retryable() => None,
             Ok((reply, _)) if is_transient(reply) => {
-                reply.retry_after.as_deref().and_then(parse_retry_after)
+                reply.header("retry-after").and_then(parse_retry_after)
             }
             _ => return None,
         };
@@ -55,8 +55,7 @@ impl RetryPolicy {
 /// 502, 503 and 504 (Salesforce's edge and maintenance answers), and any 5xx HTML page.
 fn is_transient(reply: &Reply) -> bool {
     let html = reply
-        .content_type
-        .as_deref()
+        .header("content-type")
         .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
     matches!(reply.status, 502..=504) || (reply.status >= 500 && html)
 }
@@ -83,10 +82,11 @@ mod tests {
         Ok((
             Reply {
                 status,
-                content_type: Some(ct.into()),
-                limit_info: None,
-                retry_after: retry_after.map(str::to_string),
-                headers: vec![],
+                headers: [("content-type", ct)]
+                    .into_iter()
+                    .chain(retry_after.map(|r| ("retry-after", r)))
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect(),
                 body: vec![],
             },
             "/p".into(),

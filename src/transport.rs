@@ -45,9 +45,6 @@ pub(crate) struct Call<'a, 'r, 'w> {
 /// What came back.
 pub(crate) struct Reply {
     pub status: u16,
-    pub content_type: Option<String>,
-    pub limit_info: Option<String>,
-    pub retry_after: Option<String>,
     /// Every response header, names lowercase.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -154,16 +151,6 @@ impl Transport {
             Ok(Ok(r)) => r,
         };
         let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header("content-type");
-        let limit_info = header("sforce-limit-info");
-        let retry_after = header("retry-after");
         let headers = response
             .headers()
             .iter()
@@ -203,9 +190,6 @@ impl Transport {
         );
         Ok(Reply {
             status,
-            content_type,
-            limit_info,
-            retry_after,
             headers,
             body,
         })
