@@ -30,7 +30,7 @@ fi
 say() { printf '\n== %s\n' "$*" >&2; }
 
 say "1. building (release)"
-cargo build --release -p sfrest-bench -p fake-org
+cargo build --release -p sfrest-bench -p sfrest-fake-org
 export BENCH_BIN="$CARGO_TARGET_DIR/release"
 
 say "2. tools"
@@ -74,7 +74,7 @@ trap cleanup EXIT
 )
 # The org holds exactly the largest size: its 20 sample Accounts plus the synthetic ones.
 MAX_SIZE="${BENCH_SIZES##*,}"
-"$BENCH_BIN/fake-org" --port "$PORT" --records "$((MAX_SIZE - 20))" \
+"$BENCH_BIN/sfrest-fake-org" --port "$PORT" --records "$((MAX_SIZE - 20))" \
     --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" >"$WORK/org.out" 2>"$WORK/org.err" &
 ORG_PID=$!
 for _ in $(seq 1 100); do

@@ -7,9 +7,9 @@
 //! It logs in with username + password + security token (the original Salesforce guides' flow),
 //! lists the next opportunities to close, then creates, updates and deletes an Account.
 
-use fake_org::FakeOrg;
 use serde_json::json;
 use sfrest::Client;
+use sfrest_fake_org::FakeOrg;
 
 fn main() -> Result<(), sfrest::Error> {
     // A Salesforce org emulated on 127.0.0.1, with sample Accounts, Contacts and Opportunities.

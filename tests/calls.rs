@@ -5,9 +5,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{org_and_client, password_builder};
-use fake_org::{FakeOrg, Fault};
 use serde_json::{json, Value};
 use sfrest::Error;
+use sfrest_fake_org::{FakeOrg, Fault};
 
 #[test]
 fn crud_round_trip_with_relative_and_absolute_paths() {

@@ -3,8 +3,8 @@
 
 mod common;
 
-use fake_org::FakeOrg;
 use sfrest::Client;
+use sfrest_fake_org::FakeOrg;
 
 #[test]
 fn dotenv_is_found_upwards_and_real_env_wins() {

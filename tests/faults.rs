@@ -6,9 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{org_and_client, password_builder};
-use fake_org::{FakeOrg, Fault};
 use serde_json::json;
 use sfrest::Error;
+use sfrest_fake_org::{FakeOrg, Fault};
 
 fn limits_calls(org: &FakeOrg) -> usize {
     org.requests()

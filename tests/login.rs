@@ -3,8 +3,8 @@
 mod common;
 
 use common::{env_file, org_and_client, password_builder, password_env};
-use fake_org::{FakeOrg, Host};
 use sfrest::{AuthFlow, Client, Error};
+use sfrest_fake_org::{FakeOrg, Host};
 
 #[test]
 fn env_file_logs_in_with_password_and_security_token() {

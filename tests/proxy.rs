@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use common::password_builder;
-use fake_org::FakeOrg;
+use sfrest_fake_org::FakeOrg;
 
 /// A minimal http proxy on 127.0.0.1: `CONNECT host:port` tunnels (and absolute-form requests,
 /// relayed as they are), counted, with the targets they asked for.

@@ -4,12 +4,12 @@
 mod common;
 
 use common::org_and_client;
-use fake_org::Fault;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sfrest::{soql, Error, QueryOptions, Subrequest};
+use sfrest_fake_org::Fault;
 
-fn count_requests(org: &fake_org::FakeOrg, method: &str, prefix: &str) -> usize {
+fn count_requests(org: &sfrest_fake_org::FakeOrg, method: &str, prefix: &str) -> usize {
     org.requests()
         .iter()
         .filter(|r| r.method == method && r.path.starts_with(prefix))

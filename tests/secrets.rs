@@ -5,9 +5,9 @@ mod common;
 
 use std::sync::Mutex;
 
-use fake_org::{FakeOrg, Fault};
 use serde_json::json;
 use sfrest::Client;
+use sfrest_fake_org::{FakeOrg, Fault};
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 

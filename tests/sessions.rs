@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 
 use common::{org_and_client, password_builder};
-use fake_org::{FakeOrg, Fault};
 use serde_json::json;
 use sfrest::{AuthFlow, Client, Error};
+use sfrest_fake_org::{FakeOrg, Fault};
 
 fn key(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fake-org/keys")).join(name)

@@ -9,10 +9,10 @@ mod pki;
 use std::path::PathBuf;
 
 use common::{env_file, password_builder, password_env};
-use fake_org::FakeOrg;
 use pki::{pki, Pki};
 use rcgen::KeyPair;
 use sfrest::{Client, Error};
+use sfrest_fake_org::FakeOrg;
 
 fn write_ca(tag: &str, pki: &Pki) -> PathBuf {
     let path = env_file(tag, "").with_file_name("ca.pem");

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value as J};
 
+use crate::ctx::Ctx;
 use crate::form::{param, parse_form};
 use crate::org::{read, write};
 use crate::response::{ApiError, Response};
-use crate::rest::Ctx;
 use crate::schema::{self, OBJECTS};
 use crate::sobjects::{self, Upserted};
 use crate::store::Store;

@@ -3,10 +3,10 @@
 
 use serde_json::{json, Map, Value as J};
 
+use crate::ctx::{Ctx, NEWEST, OLDEST};
 use crate::form::percent_decode;
 use crate::org::write;
 use crate::response::{ApiError, Response};
-use crate::rest::{self, Ctx, NEWEST, OLDEST};
 use crate::RecordedRequest;
 
 /// Most subrequests one call takes.
@@ -148,9 +148,10 @@ fn one(ctx: &Ctx, sub: &Map<String, J>, done: &[Sub], reference: String) -> Sub 
         org: ctx.org,
         req: &req,
         version: format!("{major}.0"),
+        dispatch: ctx.dispatch,
     };
     let s: Vec<&str> = segs[1..].iter().map(String::as_str).collect();
-    answer(reference, rest::dispatch(&sub_ctx, &s), path)
+    answer(reference, (ctx.dispatch)(&sub_ctx, &s), path)
 }
 
 fn answer(reference: String, resp: Response, path: &str) -> Sub {

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value as J};
 
+use crate::ctx::Ctx;
 use crate::response::Response;
-use crate::rest::Ctx;
 use crate::schema::{self, FieldDef, FieldType, ObjectDef, OBJECTS};
 
 fn urls(ctx: &Ctx, o: &ObjectDef) -> J {

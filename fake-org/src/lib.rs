@@ -6,7 +6,7 @@
 //! Salesforce does, with seeded sample data, and record every request for assertions.
 //!
 //! ```no_run
-//! let org = fake_org::FakeOrg::start();
+//! let org = sfrest_fake_org::FakeOrg::start();
 //! let creds = org.credentials();
 //! println!("{} {}", org.login_url(), creds.username);
 //! ```
@@ -15,6 +15,7 @@
 mod bulk;
 mod collections;
 mod composite;
+mod ctx;
 mod describe;
 mod form;
 mod http;

@@ -42,9 +42,9 @@ fn main() {
     }
     let (login_port, my_domain_port) = port.map_or((0, 0), |p| (p, p + 1));
     let started = match (tls_cert, tls_key) {
-        (None, None) => fake_org::FakeOrg::try_start_on(login_port, my_domain_port),
+        (None, None) => sfrest_fake_org::FakeOrg::try_start_on(login_port, my_domain_port),
         (Some(cert), Some(key)) => {
-            fake_org::FakeOrg::try_start_tls_on(login_port, my_domain_port, &cert, &key)
+            sfrest_fake_org::FakeOrg::try_start_tls_on(login_port, my_domain_port, &cert, &key)
         }
         _ => fail("--tls-cert and --tls-key go together"),
     };
@@ -56,7 +56,7 @@ fn main() {
         }
     };
     org.set_record_requests(false);
-    fake_org::stats::enable(); // GET /__fake/stats, POST /__fake/reset on the login host
+    sfrest_fake_org::stats::enable(); // GET /__fake/stats, POST /__fake/reset on the login host
     if records > 0 {
         let t = Instant::now();
         org.seed_bulk("Account", records);

@@ -4,10 +4,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::ctx::Ctx;
 use crate::form::{param, parse_form};
 use crate::org::{lock, read};
 use crate::response::Response;
-use crate::rest::Ctx;
 use crate::schema;
 use crate::soql::{self, OutItem, Query, Select};
 use crate::store::Store;

@@ -1,29 +1,10 @@
 //! Routing: the OAuth endpoint, the versions list and the versioned REST API.
 
+use crate::ctx::{Ctx, NEWEST, OLDEST};
 use crate::form::percent_decode;
 use crate::org::Org;
 use crate::response::Response;
 use crate::{collections, composite, describe, oauth, query, search, sobjects, RecordedRequest};
-
-/// Oldest and newest API versions served.
-pub(crate) const OLDEST: u32 = 31;
-/// The newest API version (Winter '27).
-pub(crate) const NEWEST: u32 = 68;
-
-/// A request under `/services/data/vXX.X/`, authenticated.
-pub(crate) struct Ctx<'a> {
-    pub org: &'a Org,
-    pub req: &'a RecordedRequest,
-    /// `66.0`
-    pub version: String,
-}
-
-impl Ctx<'_> {
-    /// `/services/data/v66.0`
-    pub(crate) fn base(&self) -> String {
-        format!("/services/data/v{}", self.version)
-    }
-}
 
 /// Answers any request.
 pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
@@ -105,7 +86,12 @@ fn authenticated(org: &Org, req: &RecordedRequest, version: String, segs: &[Stri
             "TotalRequests Limit exceeded.",
         );
     }
-    let ctx = Ctx { org, req, version };
+    let ctx = Ctx {
+        org,
+        req,
+        version,
+        dispatch,
+    };
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     dispatch(&ctx, &s)
 }

@@ -1,11 +1,11 @@
 //! A SOSL subset: `FIND {term} [IN ALL|NAME|EMAIL|PHONE FIELDS] [RETURNING Obj(fields ...), ...]
 //! [LIMIT n]`, matching every word of the term as a case-insensitive substring.
 
+use crate::ctx::Ctx;
 use crate::form::{param, parse_form};
 use crate::org::read;
 use crate::query::write_record;
 use crate::response::{ApiError, Response};
-use crate::rest::Ctx;
 use crate::schema::{self, FieldType, OBJECTS};
 use crate::soql::{self, Select};
 

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value as J};
 
+use crate::ctx::Ctx;
 use crate::org::{read, write};
 use crate::query::write_attributes;
 use crate::response::{write_str_array, ApiError, Response};
-use crate::rest::Ctx;
 use crate::schema;
 use crate::store::{is_deleted, Lookup, Store};
 use crate::validate::{self, check_unique, Mode};

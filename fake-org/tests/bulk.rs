@@ -4,8 +4,8 @@ mod common;
 use std::io::Write;
 
 use common::*;
-use fake_org::FakeOrg;
 use serde_json::{json, Value};
+use sfrest_fake_org::FakeOrg;
 
 const V: &str = "/services/data/v66.0";
 

@@ -5,9 +5,9 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::*;
-use fake_org::{FakeOrg, Fault};
 use flate2::write::GzEncoder;
 use serde_json::json;
+use sfrest_fake_org::{FakeOrg, Fault};
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -272,7 +272,7 @@ fn requests_are_recorded() {
     let recs = org.requests();
     assert_eq!(recs.len(), 1);
     let r = &recs[0];
-    assert_eq!(r.host, fake_org::Host::Login);
+    assert_eq!(r.host, sfrest_fake_org::Host::Login);
     assert_eq!(r.method, "GET");
     assert_eq!(r.target, "/services/data/?x=1&y=%20");
     assert_eq!(

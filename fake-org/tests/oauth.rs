@@ -2,9 +2,12 @@ mod common;
 
 use base64::Engine;
 use common::*;
-use fake_org::{FakeOrg, Host};
+use sfrest_fake_org::{FakeOrg, Host};
 
-fn password_form<'a>(c: &'a fake_org::Credentials, password: &'a str) -> Vec<(&'a str, &'a str)> {
+fn password_form<'a>(
+    c: &'a sfrest_fake_org::Credentials,
+    password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("grant_type", "password"),
         ("client_id", &c.client_id),

@@ -4,7 +4,7 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use fake_org::FakeOrg;
+use sfrest_fake_org::FakeOrg;
 
 #[test]
 #[ignore]

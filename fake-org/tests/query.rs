@@ -1,8 +1,8 @@
 mod common;
 
 use common::*;
-use fake_org::FakeOrg;
 use serde_json::json;
+use sfrest_fake_org::FakeOrg;
 
 #[test]
 fn paging_with_batch_size() {

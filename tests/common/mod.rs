@@ -1,8 +1,8 @@
 //! Shared set-up for the integration tests: a fake org and a client logged in to it.
 #![allow(dead_code)]
 
-use fake_org::FakeOrg;
 use sfrest::{Client, ClientBuilder};
+use sfrest_fake_org::FakeOrg;
 
 /// A builder with the fake org's test user, username-password flow.
 pub fn password_builder(org: &FakeOrg) -> ClientBuilder {

@@ -13,9 +13,9 @@ use super::{
     bad, bulk, common, csv_options, csv_response, eol, job_head, job_list, json_body, member,
     Common, Job, Kind, Phase, Progress, MAX_UPLOAD,
 };
+use crate::ctx::Ctx;
 use crate::org::{lock, write, Org};
 use crate::response::{ApiError, Response};
-use crate::rest::Ctx;
 use crate::schema::{self, FieldDef, FieldType, F_ID, F_IS_DELETED};
 use crate::sobjects::{self, Upserted};
 use crate::store::Store;

@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use crate::ctx::Ctx;
 use crate::org::{lock, Org};
 use crate::response::Response;
-use crate::rest::Ctx;
 use crate::value::write_json_str;
 
 /// Largest upload accepted: 150 MB.

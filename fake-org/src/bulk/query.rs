@@ -11,10 +11,10 @@ use super::{
     bad, bulk, common, csv_options, csv_response, eol, job_head, job_list, json_body, member,
     Common, Job, Kind, Phase, Progress,
 };
+use crate::ctx::Ctx;
 use crate::form::{param, parse_form};
 use crate::org::{lock, read};
 use crate::response::Response;
-use crate::rest::Ctx;
 use crate::schema;
 use crate::soql::{self, OutItem, Query, Select};
 use crate::store::Store;

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use fake_org::FakeOrg;
+use sfrest_fake_org::FakeOrg;
 
 /// A response as read off the wire.
 #[derive(Debug)]

@@ -1,0 +1,32 @@
+//! The context of an authenticated request under `/services/data/vXX.X/`, shared by every
+//! handler. It sits below the handlers and the router: handlers import it, never `rest.rs`.
+
+use crate::org::Org;
+use crate::response::Response;
+use crate::RecordedRequest;
+
+/// Oldest API version served.
+pub(crate) const OLDEST: u32 = 31;
+/// The newest API version (Winter '27).
+pub(crate) const NEWEST: u32 = 68;
+
+/// Answers an authenticated request for the path segments after `vXX.X` (the router's entry
+/// point, handed down so that composite subrequests can be dispatched without importing it).
+pub(crate) type Dispatch = fn(&Ctx, &[&str]) -> Response;
+
+/// A request under `/services/data/vXX.X/`, authenticated.
+pub(crate) struct Ctx<'a> {
+    pub org: &'a Org,
+    pub req: &'a RecordedRequest,
+    /// `66.0`
+    pub version: String,
+    /// The router, for subrequests.
+    pub dispatch: Dispatch,
+}
+
+impl Ctx<'_> {
+    /// `/services/data/v66.0`
+    pub(crate) fn base(&self) -> String {
+        format!("/services/data/v{}", self.version)
+    }
+}
