@@ -16,6 +16,9 @@ use crate::Client;
 /// Salesforce's advice: keep each upload under 100 MB. sfrest cuts at 95 MB (uncompressed).
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 95 * 1000 * 1000;
 
+/// Result pages of a query job downloaded at once, by default (see [`Bulk::parallel_downloads`]).
+pub const DEFAULT_PARALLEL_DOWNLOADS: usize = 4;
+
 /// A Bulk API 2.0 job's state and counters, as Salesforce reports them.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +62,7 @@ pub struct Bulk {
     transfer_timeout: Duration,
     max_upload_bytes: usize,
     max_records: Option<u64>,
+    parallel: usize,
 }
 
 impl Client {
@@ -87,6 +91,7 @@ impl Client {
             transfer_timeout: Duration::from_secs(10 * 60),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_records: None,
+            parallel: DEFAULT_PARALLEL_DOWNLOADS,
         }
     }
 }
@@ -121,9 +126,21 @@ impl Bulk {
         self
     }
 
-    /// Records per result page of a query job (`maxRecords`). Default: Salesforce's choice.
+    /// Records per result page of a query job (`maxRecords`). Default: Salesforce's choice
+    /// (50,000). Setting it reads the pages one after another (the parallel listing has
+    /// Salesforce's page size).
     pub fn max_records(mut self, n: u64) -> Self {
         self.max_records = Some(n);
+        self
+    }
+
+    /// How many result pages of a query job are downloaded at once (API 58.0 and later, which
+    /// lists them with `resultPages`), over the client's shared connection pool. They are still
+    /// written in order, with one header row; at most `n` pages (50,000 records each, by
+    /// default) are held in memory. `1` reads them one after another, following
+    /// `Sforce-Locator`, as do API versions before 58.0. Default 4 ([`DEFAULT_PARALLEL_DOWNLOADS`]).
+    pub fn parallel_downloads(mut self, n: usize) -> Self {
+        self.parallel = n.clamp(1, 64);
         self
     }
 
@@ -573,9 +590,36 @@ impl QueryJob {
         result.map(|()| self)
     }
 
-    /// Streams every result page into `out` as one CSV (one header row), following
-    /// `Sforce-Locator` until `null`. Returns the number of records.
+    /// Streams every result page into `out` as one CSV (one header row), in order. Returns the
+    /// number of records.
+    ///
+    /// With API 58.0 and later, the pages are listed with `resultPages` and downloaded
+    /// [`Bulk::parallel_downloads`] at a time (default 4); otherwise (an older version, a job
+    /// created with another version, [`Bulk::max_records`] set, or one download at a time) they
+    /// are read one after another, following `Sforce-Locator` until `null`.
     pub fn results<W: Write>(&self, mut out: W) -> Result<u64> {
+        let bulk = &self.bulk;
+        if bulk.parallel > 1
+            && bulk.max_records.is_none()
+            && crate::bulk_pages::version_has_result_pages(bulk.client.api_version())
+        {
+            if let Some(pages) = crate::bulk_pages::Pages::start(&bulk.client, &self.info.id)? {
+                let total = crate::bulk_pages::download(
+                    pages,
+                    bulk.parallel,
+                    bulk.transfer_timeout,
+                    &mut out,
+                )?;
+                out.flush()
+                    .map_err(|e| io_error("flushing the results", e))?;
+                return Ok(total);
+            }
+        }
+        self.results_one_by_one(out)
+    }
+
+    /// The pages one after another, following `Sforce-Locator`.
+    fn results_one_by_one<W: Write>(&self, mut out: W) -> Result<u64> {
         let path = format!("jobs/query/{}/results", encode_path_segment(&self.info.id));
         let max = self.bulk.max_records.map(|n| n.to_string());
         let mut locator: Option<String> = None;

@@ -84,6 +84,7 @@ mod auth;
 mod builder;
 mod bulk;
 mod bulk_csv;
+mod bulk_pages;
 mod cache;
 mod client;
 mod composite;
@@ -110,7 +111,9 @@ mod url;
 pub struct ReadmeDoctests;
 
 pub use builder::ClientBuilder;
-pub use bulk::{Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_UPLOAD_BYTES};
+pub use bulk::{
+    Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PARALLEL_DOWNLOADS,
+};
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
 pub use config::{AuthFlow, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};

@@ -88,6 +88,10 @@ impl Transport {
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .accept_encoding("gzip")
+            // Threads sharing a client (parallel bulk downloads, the load test) keep their
+            // connections: ureq's default keeps 3 idle per host.
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32)
             .build();
         let agent = ureq::Agent::with_parts(
             config,

@@ -7,13 +7,21 @@ const USAGE: &str = "usage: fake-org [--port P] [--records N] [--tls-cert FILE -
   --port P          login host on 127.0.0.1:P, My Domain host on P+1 (default: ephemeral ports)
   --records N       seed N extra synthetic Accounts (\"Account 000001\", ...)
   --tls-cert FILE   serve https on both ports with this PEM certificate chain (leaf first)
-  --tls-key FILE    and this PEM private key (both or neither)";
+  --tls-key FILE    and this PEM private key (both or neither)
+  --bulk-query-ms MS       a Bulk API 2.0 query job runs for at least MS ms (default 0)
+  --bulk-result-rate N     query result pages are produced at N records/s per request
+                           (default 0: at once)
+  --bulk-polls N           a closed bulk job answers InProgress to its first N polls
+                           (default 1; 0 for time alone to decide)";
 
 fn main() {
     let mut port: Option<u16> = None;
     let mut records: usize = 0;
     let mut tls_cert: Option<String> = None;
     let mut tls_key: Option<String> = None;
+    let mut query_ms: Option<u64> = None;
+    let mut result_rate: Option<u64> = None;
+    let mut polls: Option<u32> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = |v: Option<String>| {
@@ -33,6 +41,11 @@ fn main() {
             },
             "--tls-cert" => tls_cert = Some(read_pem(&value(args.next()))),
             "--tls-key" => tls_key = Some(read_pem(&value(args.next()))),
+            "--bulk-query-ms" => query_ms = Some(number(&arg, &value(args.next()))),
+            "--bulk-result-rate" => result_rate = Some(number(&arg, &value(args.next()))),
+            "--bulk-polls" => {
+                polls = Some(number(&arg, &value(args.next())).min(u64::from(u32::MAX)) as u32)
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -56,6 +69,15 @@ fn main() {
         }
     };
     org.set_record_requests(false);
+    if let Some(ms) = query_ms {
+        org.set_bulk_query_time(Duration::from_millis(ms));
+    }
+    if let Some(rate) = result_rate {
+        org.set_bulk_result_rate(rate);
+    }
+    if let Some(n) = polls {
+        org.set_bulk_polls_until_complete(n);
+    }
     sfrest_fake_org::stats::enable(); // GET /__fake/stats, POST /__fake/reset on the login host
     if records > 0 {
         let t = Instant::now();
@@ -74,6 +96,11 @@ fn main() {
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
+}
+
+fn number(arg: &str, v: &str) -> u64 {
+    v.parse()
+        .unwrap_or_else(|_| fail(&format!("{arg} must be a number")))
 }
 
 fn read_pem(path: &str) -> String {

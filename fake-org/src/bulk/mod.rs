@@ -13,7 +13,7 @@ mod ingest;
 mod query;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,13 @@ pub(crate) struct Bulk {
     seq: AtomicU64,
     polls_until_complete: AtomicU32,
     delay_ms: AtomicU64,
+    /// Least time a query job stays `InProgress` after its creation (the server's own time).
+    query_ms: AtomicU64,
+    /// Time to produce one result record, in nanoseconds (Salesforce writes result pages at a
+    /// finite rate); zero: at once.
+    ns_per_result: AtomicU64,
+    /// Records per query result page when the request gives no `maxRecords`.
+    page_size: AtomicUsize,
     fail_next: Mutex<Option<String>>,
     /// The org itself, so that ingest jobs can be processed on a thread of their own.
     me: OnceLock<Weak<Org>>,
@@ -46,6 +53,9 @@ impl Default for Bulk {
             seq: AtomicU64::new(0),
             polls_until_complete: AtomicU32::new(1),
             delay_ms: AtomicU64::new(0),
+            query_ms: AtomicU64::new(0),
+            ns_per_result: AtomicU64::new(0),
+            page_size: AtomicUsize::new(query::DEFAULT_MAX_RECORDS),
             fail_next: Mutex::new(None),
             me: OnceLock::new(),
         }
@@ -70,6 +80,35 @@ impl Bulk {
             d.as_millis().min(u64::MAX as u128) as u64,
             Ordering::Relaxed,
         );
+    }
+
+    /// Least time a query job stays `InProgress` after its creation.
+    pub(crate) fn set_query_time(&self, d: Duration) {
+        self.query_ms.store(
+            d.as_millis().min(u64::MAX as u128) as u64,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Result records produced per second by each results request (0: at once).
+    pub(crate) fn set_result_rate(&self, per_second: u64) {
+        let ns = 1_000_000_000u64.checked_div(per_second).unwrap_or(0);
+        self.ns_per_result.store(ns, Ordering::Relaxed);
+    }
+
+    /// How long producing `records` result records takes.
+    fn result_time(&self, records: usize) -> Duration {
+        let ns = self.ns_per_result.load(Ordering::Relaxed);
+        Duration::from_nanos(ns.saturating_mul(records as u64))
+    }
+
+    /// Records per result page when `maxRecords` is not given.
+    pub(crate) fn set_page_size(&self, n: usize) {
+        self.page_size.store(n.max(1), Ordering::Relaxed);
+    }
+
+    fn page_size(&self) -> usize {
+        self.page_size.load(Ordering::Relaxed)
     }
 
     /// The next job to be closed fails with this error message.
@@ -181,6 +220,8 @@ pub(crate) struct Progress {
     outcome: Option<(Phase, Option<String>)>,
     error_message: Option<String>,
     processing_ms: u64,
+    /// A query job: it also waits out the org's query time.
+    query: bool,
 }
 
 impl Progress {
@@ -193,6 +234,7 @@ impl Progress {
             outcome: None,
             error_message: None,
             processing_ms: 0,
+            query: false,
         }
     }
 
@@ -217,7 +259,10 @@ impl Progress {
         }
         self.polls = self.polls.saturating_add(1);
         let enough_polls = self.polls > bulk.polls_until_complete.load(Ordering::Relaxed);
-        let delay = Duration::from_millis(bulk.delay_ms.load(Ordering::Relaxed));
+        let mut delay = Duration::from_millis(bulk.delay_ms.load(Ordering::Relaxed));
+        if self.query {
+            delay = delay.max(Duration::from_millis(bulk.query_ms.load(Ordering::Relaxed)));
+        }
         let waited = self.closed_at.is_none_or(|t| t.elapsed() >= delay);
         if enough_polls && waited {
             if let Some((phase, message)) = self.outcome.clone() {
@@ -433,6 +478,26 @@ impl crate::FakeOrg {
     /// with this `errorMessage`, without processing any row.
     pub fn fail_next_bulk_job(&self, message: &str) {
         self.org.bulk.fail_next_job(message);
+    }
+
+    /// Bulk API 2.0: a query job stays `InProgress` for at least `d` after its creation (the
+    /// time Salesforce takes to run the query; the larger of this and
+    /// [`FakeOrg::set_bulk_processing_delay`] applies). Default zero.
+    pub fn set_bulk_query_time(&self, d: Duration) {
+        self.org.bulk.set_query_time(d);
+    }
+
+    /// Bulk API 2.0: each query results request takes the time to produce its records at
+    /// `records_per_second` before it answers (Salesforce writes result pages at a finite
+    /// rate; pages asked for in parallel are produced in parallel). Default 0: at once.
+    pub fn set_bulk_result_rate(&self, records_per_second: u64) {
+        self.org.bulk.set_result_rate(records_per_second);
+    }
+
+    /// Bulk API 2.0: records per query result page when the request gives no `maxRecords`
+    /// (also the size of the pages `resultPages` lists). Default 50,000, as Salesforce.
+    pub fn set_bulk_result_page_size(&self, n: usize) {
+        self.org.bulk.set_page_size(n);
     }
 
     /// Number of Bulk API 2.0 jobs (ingest and query) created and not deleted.

@@ -21,9 +21,13 @@ use crate::store::Store;
 use crate::value::{java_double, Value};
 
 /// Page size when `maxRecords` is not given.
-const DEFAULT_MAX_RECORDS: usize = 50_000;
+pub(super) const DEFAULT_MAX_RECORDS: usize = 50_000;
 /// Largest page served, whatever `maxRecords` asks for.
 const MAX_RECORDS_CAP: usize = 1_000_000;
+/// Result URLs in one `resultPages` answer, as Salesforce: at most five.
+const PAGES_PER_LISTING: usize = 5;
+/// The first API version with `resultPages`.
+const RESULT_PAGES_SINCE: u32 = 58;
 
 pub(crate) struct QueryJob {
     c: Common,
@@ -79,6 +83,12 @@ pub(super) fn route(ctx: &Ctx, method: &str, rest: &[&str]) -> Response {
         ([_], m) => Response::method_not_allowed(m, "GET,HEAD,PATCH,DELETE"),
         ([id, "results"], "GET" | "HEAD") => with(id, &|q| results(ctx, q)),
         ([_, "results"], m) => Response::method_not_allowed(m, "GET,HEAD"),
+        // The docs' example spells it `resultpages`; both are served.
+        ([_, "resultPages" | "resultpages"], _) if !has_result_pages(ctx) => Response::not_found(),
+        ([id, "resultPages" | "resultpages"], "GET" | "HEAD") => {
+            with(id, &|q| result_pages(ctx, q))
+        }
+        ([_, "resultPages" | "resultpages"], m) => Response::method_not_allowed(m, "GET,HEAD"),
         _ => Response::not_found(),
     }
 }
@@ -206,6 +216,7 @@ fn create(ctx: &Ctx) -> Response {
     let (key, id) = b.new_id();
     let c = common(ctx, id, def.name, operation, csv);
     let mut p = Progress::new(c.created_ms);
+    p.query = true;
     p.close();
     p.outcome = Some(match b.take_failure() {
         Some(message) => (Phase::Failed, Some(message)),
@@ -305,21 +316,94 @@ fn parse_locator(s: &str) -> Option<usize> {
     std::str::from_utf8(&bytes).ok()?.parse().ok()
 }
 
-fn results(ctx: &Ctx, q: &QueryJob) -> Response {
+/// Whether the request's API version serves `resultPages` (58.0 and later).
+fn has_result_pages(ctx: &Ctx) -> bool {
+    let major = ctx
+        .version
+        .split('.')
+        .next()
+        .and_then(|v| v.parse::<u32>().ok());
+    major.is_some_and(|m| m >= RESULT_PAGES_SINCE)
+}
+
+/// Why the results of `q` cannot be read by this request: results must be asked for with the
+/// API version that created the job (409 otherwise), of a `JobComplete` job.
+fn not_readable(ctx: &Ctx, q: &QueryJob) -> Option<Response> {
+    if ctx.version != q.c.api_version {
+        // The status is documented; the code and text are ours (none is documented).
+        return Some(Response::error(
+            409,
+            "API_VERSION_MISMATCH",
+            &format!(
+                "Job {} was created with API version {}: read its results with that version, not {}",
+                q.c.id, q.c.api_version, ctx.version
+            ),
+        ));
+    }
     let phase = lock(&q.p).phase;
     if phase != Phase::JobComplete {
-        return bad(
+        return Some(bad(
             "INVALIDJOBSTATE",
             &format!(
                 "Results are available once the job is JobComplete; job {} is {}",
                 q.c.id,
                 phase.name()
             ),
-        );
+        ));
+    }
+    None
+}
+
+/// `GET jobs/query/{id}/resultPages[?locator=L]`: up to five result URLs of pages that can be
+/// downloaded at once, and the URL of the next five.
+fn result_pages(ctx: &Ctx, q: &QueryJob) -> Response {
+    if let Some(r) = not_readable(ctx, q) {
+        return r;
+    }
+    let params = parse_form(&ctx.req.query);
+    let size = bulk(ctx).page_size();
+    let start = match param(&params, "locator").filter(|l| !l.is_empty()) {
+        None => 0,
+        Some(l) => match parse_locator(l).filter(|&o| o < q.rows.len()) {
+            Some(o) => o,
+            None => return bad("INVALIDLOCATOR", &format!("Invalid locator: {l}")),
+        },
+    };
+    let base = format!("{}/jobs/query/{}", ctx.base(), q.c.id);
+    let mut out = b"{\"resultPages\":[".to_vec();
+    let mut offset = start;
+    for i in 0..PAGES_PER_LISTING {
+        if i > 0 && offset >= q.rows.len() {
+            break;
+        }
+        if i > 0 {
+            out.push(b',');
+        }
+        let url = format!("{base}/results?locator={}", locator(offset));
+        out.extend_from_slice(b"{\"resultUrl\":");
+        crate::value::write_json_str(&mut out, &url);
+        out.push(b'}');
+        offset = offset.saturating_add(size);
+    }
+    out.push(b']');
+    if offset < q.rows.len() {
+        out.extend_from_slice(b",\"nextRecordsUrl\":");
+        let next = format!("{base}/resultPages?locator={}", locator(offset));
+        crate::value::write_json_str(&mut out, &next);
+        out.extend_from_slice(b",\"done\":false}");
+    } else {
+        out.extend_from_slice(b",\"nextRecordsUrl\":null,\"done\":true}");
+    }
+    Response::json(200, out)
+}
+
+fn results(ctx: &Ctx, q: &QueryJob) -> Response {
+    if let Some(r) = not_readable(ctx, q) {
+        return r;
     }
     let params = parse_form(&ctx.req.query);
     let max = match param(&params, "maxRecords") {
-        None => DEFAULT_MAX_RECORDS,
+        None => bulk(ctx).page_size(),
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if n > 0 => n.min(MAX_RECORDS_CAP),
             _ => {
@@ -332,7 +416,8 @@ fn results(ctx: &Ctx, q: &QueryJob) -> Response {
     };
     let offset = match param(&params, "locator").filter(|l| !l.is_empty()) {
         None => 0,
-        Some(l) => match parse_locator(l).filter(|&o| o > 0 && o < q.rows.len()) {
+        // The locator of the first page (from `resultPages`) is valid too, even with no rows.
+        Some(l) => match parse_locator(l).filter(|&o| o == 0 || o < q.rows.len()) {
             Some(o) => o,
             None => return bad("INVALIDLOCATOR", &format!("Invalid locator: {l}")),
         },
@@ -345,6 +430,11 @@ fn results(ctx: &Ctx, q: &QueryJob) -> Response {
         "null".to_owned()
     };
     let body = write_page(&read(&ctx.org.store), q, page);
+    // The server's own time: pages are produced at a finite rate (outside every lock).
+    let produce = bulk(ctx).result_time(page.len());
+    if !produce.is_zero() {
+        std::thread::sleep(produce);
+    }
     csv_response(body)
         .header("Sforce-Locator", &next)
         .header("Sforce-NumberOfRecords", &page.len().to_string())
