@@ -482,7 +482,7 @@ impl crate::FakeOrg {
 
     /// Bulk API 2.0: a query job stays `InProgress` for at least `d` after its creation (the
     /// time Salesforce takes to run the query; the larger of this and
-    /// [`FakeOrg::set_bulk_processing_delay`] applies). Default zero.
+    /// [`crate::FakeOrg::set_bulk_processing_delay`] applies). Default zero.
     pub fn set_bulk_query_time(&self, d: Duration) {
         self.org.bulk.set_query_time(d);
     }
