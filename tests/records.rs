@@ -406,3 +406,57 @@ fn a_failure_part_way_returns_what_was_already_written() {
     );
     assert_eq!(org.count("Account"), before + 200);
 }
+
+fn utc_day() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400
+}
+
+#[test]
+fn the_readme_cron_query_finds_what_changed_today() {
+    // A run that straddles midnight UTC (the org's time zone) is tried again on a fresh org.
+    for _ in 0..3 {
+        let day = utc_day();
+        cron_query_round();
+        if utc_day() == day {
+            return;
+        }
+    }
+    panic!("three runs straddled midnight");
+}
+
+fn cron_query_round() {
+    let (org, sf) = org_and_client();
+    // The sample data was last modified in 2025; these two change today.
+    sf.post(
+        "sobjects/Contact",
+        &json!({"LastName": "Today", "Email": "today@example.com"}),
+    )
+    .unwrap();
+    let old = sf
+        .query("SELECT Id FROM Contact WHERE Email != null LIMIT 1")
+        .unwrap()["records"][0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sf.patch(&format!("sobjects/Contact/{old}"), &json!({"Title": "CTO"}))
+        .unwrap();
+    let mut seen = Vec::new();
+    for rec in sf
+        .query_iter("SELECT Id, Email FROM Contact WHERE LastModifiedDate = TODAY")
+        .unwrap()
+    {
+        let rec = rec.unwrap();
+        seen.push(rec["Id"].as_str().unwrap().to_owned());
+        assert!(rec["Email"].is_string(), "{rec}");
+    }
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.contains(&old));
+    let before = sf
+        .query("SELECT COUNT() FROM Contact WHERE LastModifiedDate < TODAY")
+        .unwrap();
+    assert_eq!(before["totalSize"], org.count("Contact") as u64 - 2);
+}

@@ -37,6 +37,7 @@ mod time;
 mod tls;
 mod validate;
 mod value;
+mod zone;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
@@ -327,6 +328,18 @@ impl FakeOrg {
     pub fn set_api_usage(&self, used: u64, max: u64) {
         self.org.api_max.store(max, Ordering::Relaxed);
         self.org.api_used.store(used, Ordering::Relaxed);
+    }
+
+    /// Sets the org's time zone, in which SOQL date literals (`TODAY`, `THIS_WEEK`, ...) are
+    /// evaluated; UTC by default. Takes `UTC`, a fixed offset (`+02:00`, `GMT-05:00`) or a
+    /// common Salesforce time zone id (`America/Los_Angeles`, `Europe/Paris`, `Asia/Tokyo`, ...,
+    /// with their daylight saving time). An unknown name is an error that names it.
+    pub fn set_time_zone(&self, time_zone: &str) -> Result<(), String> {
+        let tz = zone::TimeZone::parse(time_zone).ok_or_else(|| {
+            format!("fake-org: unknown time zone '{time_zone}' (use UTC, +hh:mm or a name like America/Los_Angeles)")
+        })?;
+        self.org.set_time_zone(tz);
+        Ok(())
     }
 
     /// The API usage counter and limit: `(used, max)`.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::ids::{self, Rng};
 use crate::query::Cursors;
 use crate::store::Store;
+use crate::zone::TimeZone;
 use crate::{Credentials, Fault, RecordedRequest};
 
 /// Locks a mutex, ignoring poisoning (a panicked handler must not take the org down).
@@ -53,6 +54,8 @@ pub(crate) struct Org {
     pub api_used: AtomicU64,
     pub api_max: AtomicU64,
     pub shutdown: AtomicBool,
+    /// The org's time zone (UTC unless set), in which SOQL date literals are evaluated.
+    pub time_zone: RwLock<TimeZone>,
     /// Open connections, to close them on shutdown.
     pub conns: Mutex<HashMap<u64, TcpStream>>,
     pub next_conn: AtomicU64,
@@ -84,9 +87,20 @@ impl Org {
             api_used: AtomicU64::new(0),
             api_max: AtomicU64::new(100_000),
             shutdown: AtomicBool::new(false),
+            time_zone: RwLock::new(TimeZone::utc()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
         }
+    }
+
+    /// The org's time zone: UTC unless set.
+    pub(crate) fn time_zone(&self) -> TimeZone {
+        read(&self.time_zone).clone()
+    }
+
+    /// Sets the org's time zone.
+    pub(crate) fn set_time_zone(&self, tz: TimeZone) {
+        *write(&self.time_zone) = tz;
     }
 
     /// The 18-character organization id.

@@ -70,7 +70,7 @@ pub(crate) fn run(ctx: &Ctx, all_rows: bool) -> Response {
     let Some(q) = param(&params, "q") else {
         return Response::error(400, "MALFORMED_QUERY", "A query string has to be specified");
     };
-    let query = match soql::parse(q) {
+    let query = match soql::parse(q, &ctx.org.time_zone()) {
         Ok(query) => query,
         Err(e) => return Response::error(400, e.code, &e.message),
     };

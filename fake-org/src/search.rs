@@ -86,7 +86,8 @@ fn search(ctx: &Ctx) -> Result<Response, ApiError> {
                 fields.as_str()
             }
         );
-        let query = soql::parse(&soql).map_err(|e| ApiError::new(400, e.code, &e.message))?;
+        let query = soql::parse(&soql, &ctx.org.time_zone())
+            .map_err(|e| ApiError::new(400, e.code, &e.message))?;
         let Select::Fields(items) = &query.select else {
             continue;
         };

@@ -181,7 +181,7 @@ fn create(ctx: &Ctx) -> Response {
             &format!("{feature} is not supported by Bulk API 2.0 query jobs"),
         );
     }
-    let query = match soql::parse(text) {
+    let query = match soql::parse(text, &ctx.org.time_zone()) {
         Ok(q) => q,
         Err(e) => return Response::error(400, e.code, &e.message),
     };

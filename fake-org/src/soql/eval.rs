@@ -146,12 +146,25 @@ fn compare(v: &Value, o: &Operand) -> Option<Ordering> {
         (Value::Bool(a), Operand::Bool(b)) => Some(a.cmp(b)),
         (Value::Date(a), Operand::Date(b)) => Some(a.cmp(b)),
         (Value::DateTime(a), Operand::DateTime(b)) => Some(a.cmp(b)),
+        (Value::Date(a), Operand::Range(start, end)) => Some(in_range(*a as i64, *start, *end)),
+        (Value::DateTime(a), Operand::Range(start, end)) => Some(in_range(*a, *start, *end)),
         (Value::Id(obj, row), Operand::Id(id)) => Some(schema::object(*obj).id15_of(*row).cmp(id)),
         (Value::Short(..) | Value::Long(_), Operand::Id(id)) => {
             let own = crate::ids::normalize(v.as_str()?)?;
             Some(own.cmp(id))
         }
         _ => None,
+    }
+}
+
+/// Where `v` lies against `[start, end)`: before it, inside or after it.
+fn in_range(v: i64, start: i64, end: i64) -> Ordering {
+    if v < start {
+        Ordering::Less
+    } else if v >= end {
+        Ordering::Greater
+    } else {
+        Ordering::Equal
     }
 }
 

@@ -16,6 +16,8 @@ pub(crate) enum Tok {
     /// A datetime literal, epoch milliseconds.
     DateTime(i64),
     Comma,
+    /// `:` (in `LAST_N_DAYS:7`).
+    Colon,
     LParen,
     RParen,
     /// A comparison operator: `=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`.
@@ -53,6 +55,7 @@ impl Token {
             Tok::Date(d) => crate::time::format_date(*d),
             Tok::DateTime(ms) => crate::time::format_datetime(*ms),
             Tok::Comma => ",".into(),
+            Tok::Colon => ":".into(),
             Tok::LParen => "(".into(),
             Tok::RParen => ")".into(),
             Tok::Op(o) => (*o).into(),
@@ -77,6 +80,10 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, SoqlError> {
             b',' => {
                 i += 1;
                 Tok::Comma
+            }
+            b':' => {
+                i += 1;
+                Tok::Colon
             }
             b'(' => {
                 i += 1;

@@ -3,6 +3,7 @@
 use super::lexer::{decode_string, Tok, Token};
 use super::{LikeTok, Operand, SoqlError};
 use crate::schema::FieldType;
+use crate::zone::TimeZone;
 
 /// Decodes a plain string literal.
 fn decode(src: &str, raw: &str, pos: usize) -> Result<String, SoqlError> {
@@ -27,6 +28,40 @@ pub(super) fn like_pattern(src: &str, t: &Token) -> Result<Vec<LikeTok>, SoqlErr
         .collect())
 }
 
+/// Salesforce's error for a literal of the wrong type for field `name`.
+fn wrong_type(src: &str, name: &str, type_name: &str, t: &Token) -> SoqlError {
+    let quotes = if type_name == "string" || type_name == "id" {
+        "should be enclosed in quotes"
+    } else {
+        "should not be enclosed in quotes"
+    };
+    let msg = format!(
+        "value of filter criterion for field '{name}' must be of type {type_name} and {quotes}"
+    );
+    SoqlError::at("INVALID_FIELD", src, t.pos, msg)
+}
+
+/// The operand of a date literal (token `t`) standing for local days `[start, end)`, for field
+/// `name` of type `ty`: days on a date field, UTC milliseconds in `tz` on a datetime field.
+pub(super) fn date_range(
+    src: &str,
+    ty: FieldType,
+    name: &str,
+    t: &Token,
+    (start, end): (i64, i64),
+    tz: &TimeZone,
+) -> Result<Operand, SoqlError> {
+    match ty {
+        FieldType::Date => Ok(Operand::Range(start, end)),
+        FieldType::DateTime => Ok(Operand::Range(tz.midnight_utc(start), tz.midnight_utc(end))),
+        FieldType::Id | FieldType::Reference => Err(wrong_type(src, name, "id", t)),
+        ty if ty.is_text() => Err(wrong_type(src, name, "string", t)),
+        FieldType::Int => Err(wrong_type(src, name, "integer", t)),
+        ty if ty.is_double() => Err(wrong_type(src, name, "double", t)),
+        ty => Err(wrong_type(src, name, ty.name(), t)),
+    }
+}
+
 /// Converts a literal token to an operand for field `name` of type `ty`, with Salesforce's
 /// errors for a literal of the wrong type.
 pub(super) fn operand(
@@ -40,21 +75,11 @@ pub(super) fn operand(
             return Ok(Operand::Null);
         }
     }
-    let wrong = |type_name: &str| {
-        let quotes = if type_name == "string" || type_name == "id" {
-            "should be enclosed in quotes"
-        } else {
-            "should not be enclosed in quotes"
-        };
-        let msg = format!(
-            "value of filter criterion for field '{name}' must be of type {type_name} and {quotes}"
-        );
-        SoqlError::at("INVALID_FIELD", src, t.pos, msg)
-    };
+    let wrong = |type_name: &str| wrong_type(src, name, type_name, t);
     let is_bool_word = matches!(&t.tok, Tok::Ident(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"));
     match (&t.tok, ty) {
         (Tok::Ident(_), _) if !is_bool_word => Err(t.unexpected(src)),
-        (Tok::Comma | Tok::LParen | Tok::RParen | Tok::Op(_) | Tok::Eof, _) => {
+        (Tok::Comma | Tok::Colon | Tok::LParen | Tok::RParen | Tok::Op(_) | Tok::Eof, _) => {
             Err(t.unexpected(src))
         }
         (Tok::Str(raw), FieldType::Id | FieldType::Reference) => {

@@ -1,5 +1,6 @@
 //! A SOQL subset: parser, typed query tree and evaluator.
 
+mod dates;
 mod eval;
 mod lexer;
 mod literal;
@@ -76,6 +77,9 @@ pub(crate) enum Operand {
     DateTime(i64),
     /// A normalized 15-character id.
     Id([u8; 15]),
+    /// A date literal: `[start, end)` in days (date fields) or UTC milliseconds (datetime
+    /// fields). `=` is inside, `<` before the start, `>` at or after the end.
+    Range(i64, i64),
 }
 
 /// One element of a LIKE pattern.

@@ -1,14 +1,20 @@
 //! Recursive-descent SOQL parser that resolves names against the schema as it goes.
 
 use super::lexer::{tokenize, Tok, Token};
-use super::literal;
+use super::{dates, literal};
 use super::{Cond, FieldRef, Operand, OrderKey, OutItem, Query, Select, SoqlError};
 use crate::schema::{self, FieldType};
+use crate::zone::TimeZone;
 
 const NO_COLUMN_HINT: &str = "If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
 
-/// Parses and resolves a SOQL statement.
-pub(crate) fn parse(src: &str) -> Result<Query, SoqlError> {
+/// Parses and resolves a SOQL statement, date literals relative to now in time zone `tz`.
+pub(crate) fn parse(src: &str, tz: &TimeZone) -> Result<Query, SoqlError> {
+    parse_at(src, tz, crate::time::now_ms())
+}
+
+/// Parses and resolves a SOQL statement, date literals relative to `now_ms` in `tz`.
+pub(crate) fn parse_at(src: &str, tz: &TimeZone, now_ms: i64) -> Result<Query, SoqlError> {
     if src.trim().is_empty() {
         return Err(SoqlError::plain(
             "MALFORMED_QUERY",
@@ -21,6 +27,8 @@ pub(crate) fn parse(src: &str) -> Result<Query, SoqlError> {
         toks,
         i: 0,
         obj: 0,
+        tz,
+        today: tz.local_day(now_ms),
     };
     p.query()
 }
@@ -30,6 +38,9 @@ struct Parser<'a> {
     toks: Vec<Token>,
     i: usize,
     obj: u8,
+    tz: &'a TimeZone,
+    /// Today in `tz`, as days since 1970-01-01.
+    today: i64,
 }
 
 impl Parser<'_> {
@@ -410,10 +421,38 @@ impl Parser<'_> {
         Ok(values)
     }
 
-    /// Converts a literal token to an operand of the field's type.
-    fn operand(&self, field: FieldRef, t: &Token) -> Result<Operand, SoqlError> {
+    /// Converts a literal token (and the `:n` of a date literal) to an operand of the
+    /// field's type.
+    fn operand(&mut self, field: FieldRef, t: &Token) -> Result<Operand, SoqlError> {
         let (ty, name) = self.field_type(field);
+        if let Tok::Ident(word) = &t.tok {
+            if let Some(numbered) = dates::takes_number(word) {
+                let n = if numbered { self.date_number(word)? } else { 0 };
+                let days = dates::range(word, n, self.today).unwrap_or((0, 0));
+                return literal::date_range(self.src, ty, name, t, days, self.tz);
+            }
+        }
         literal::operand(self.src, ty, name, t)
+    }
+
+    /// The `:n` after `LAST_N_DAYS` and the like.
+    fn date_number(&mut self, word: &str) -> Result<i64, SoqlError> {
+        let colon = self.next();
+        if colon.tok != Tok::Colon {
+            return Err(self.unexpected(&colon));
+        }
+        let t = self.next();
+        match &t.tok {
+            Tok::Num(n) if n.bytes().all(|b| b.is_ascii_digit()) => match n.parse::<i64>() {
+                Ok(v) if v <= 100_000 => Ok(v),
+                _ => Err(SoqlError::malformed(
+                    self.src,
+                    t.pos,
+                    format!("numeric value out of range for {word}: {n}"),
+                )),
+            },
+            _ => Err(self.unexpected(&t)),
+        }
     }
 }
 
@@ -430,9 +469,64 @@ fn is_reserved(word: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn p(src: &str) -> Result<Query, SoqlError> {
+        parse(src, &TimeZone::utc())
+    }
+
+    fn ms(s: &str) -> i64 {
+        crate::time::parse_datetime(s).unwrap()
+    }
+
+    #[test]
+    fn date_literals_become_ranges_in_the_org_time_zone() {
+        let la = TimeZone::parse("America/Los_Angeles").unwrap();
+        // 05:00 UTC on Dec 1 is still Nov 30 in Los Angeles.
+        let now = ms("2026-12-01T05:00:00Z");
+        let q = parse_at("SELECT Id FROM Account WHERE CreatedDate = TODAY", &la, now).unwrap();
+        let Some(Cond::Cmp(_, "=", Operand::Range(s, e))) = q.filter else {
+            panic!("{:?}", q.filter)
+        };
+        assert_eq!(
+            (s, e),
+            (ms("2026-11-30T08:00:00Z"), ms("2026-12-01T08:00:00Z"))
+        );
+        let q = parse_at(
+            "SELECT Id FROM Opportunity WHERE CloseDate < LAST_N_DAYS:7",
+            &TimeZone::utc(),
+            now,
+        )
+        .unwrap();
+        let Some(Cond::Cmp(_, "<", Operand::Range(s, e))) = q.filter else {
+            panic!("{:?}", q.filter)
+        };
+        let today = crate::time::days_from_civil(2026, 12, 1);
+        assert_eq!((s, e), (today - 7, today + 1));
+    }
+
+    #[test]
+    fn date_literal_errors() {
+        let e = p("SELECT Id FROM Account WHERE Name = TODAY").unwrap_err();
+        assert_eq!(e.code, "INVALID_FIELD");
+        assert!(e.message.ends_with("value of filter criterion for field 'Name' must be of type string and should be enclosed in quotes"), "{}", e.message);
+        let e = p("SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS").unwrap_err();
+        assert_eq!(e.code, "MALFORMED_QUERY");
+        assert!(
+            e.message.ends_with("unexpected token: '<EOF>'"),
+            "{}",
+            e.message
+        );
+        let e = p("SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS:x").unwrap_err();
+        assert!(
+            e.message.ends_with("unexpected token: 'x'"),
+            "{}",
+            e.message
+        );
+        assert!(p("SELECT Id FROM Account WHERE CreatedDate IN (TODAY, YESTERDAY)").is_ok());
+    }
+
     #[test]
     fn errors_point_at_row_and_column() {
-        let e = parse("SELECT Id\nFROM Account\nWHERE Nmae = 'x'").unwrap_err();
+        let e = p("SELECT Id\nFROM Account\nWHERE Nmae = 'x'").unwrap_err();
         assert_eq!(e.code, "INVALID_FIELD");
         assert!(
             e.message
@@ -440,19 +534,19 @@ mod tests {
             "{:?}",
             e.message
         );
-        let e = parse("SELECT Id FROM Account LIMIT x").unwrap_err();
+        let e = p("SELECT Id FROM Account LIMIT x").unwrap_err();
         assert_eq!(e.code, "MALFORMED_QUERY");
         assert!(
             e.message.ends_with("unexpected token: 'x'"),
             "{}",
             e.message
         );
-        assert_eq!(parse("  ").unwrap_err().code, "MALFORMED_QUERY");
+        assert_eq!(p("  ").unwrap_err().code, "MALFORMED_QUERY");
     }
 
     #[test]
     fn parent_fields_group_under_their_relationship() {
-        let q = parse("SELECT Account.Name, Id, Account.Industry FROM Contact").unwrap();
+        let q = p("SELECT Account.Name, Id, Account.Industry FROM Contact").unwrap();
         let Select::Fields(items) = q.select else {
             panic!("fields")
         };

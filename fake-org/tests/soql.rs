@@ -1,0 +1,141 @@
+//! SOQL as real jobs write it: date literals, subqueries, aggregates, relationship paths.
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use sfrest_fake_org::FakeOrg;
+
+fn ok(org: &FakeOrg, token: &str, soql: &str) -> Value {
+    let r = query(org, token, soql);
+    assert_eq!(r.status, 200, "{soql}: {}", r.text());
+    r.json()
+}
+
+fn names(j: &Value) -> Vec<String> {
+    j["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Today's date in `tz` as `YYYY-MM-DD`, and the same `days` later.
+fn local_date(offset_hours: i64, days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = (now + offset_hours * 3600).div_euclid(86_400) + days;
+    // Civil date of a day number (Howard Hinnant's algorithm).
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[test]
+fn date_literals_on_date_and_datetime_fields() {
+    // Retried when a run straddles midnight in the zone used.
+    let days = || (local_date(0, 0), local_date(14, 0));
+    for _ in 0..3 {
+        let before = days();
+        date_literals_round();
+        if days() == before {
+            return;
+        }
+    }
+    panic!("three runs straddled midnight");
+}
+
+fn date_literals_round() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    // Written today: LastModifiedDate = TODAY; the sample data is from 2025.
+    let fresh = org.insert("Account", json!({"Name": "Fresh"}));
+    let j = ok(
+        &org,
+        &token,
+        "SELECT Id, Name FROM Account WHERE LastModifiedDate = TODAY",
+    );
+    assert_eq!(names(&j), ["Fresh"]);
+    assert_eq!(j["records"][0]["Id"], fresh.as_str());
+    let j = ok(
+        &org,
+        &token,
+        "SELECT COUNT() FROM Account WHERE CreatedDate < TODAY",
+    );
+    assert_eq!(j["totalSize"], 20);
+    let j = ok(
+        &org,
+        &token,
+        "SELECT COUNT() FROM Account WHERE CreatedDate = LAST_N_DAYS:3",
+    );
+    assert_eq!(j["totalSize"], 1);
+    let j = ok(
+        &org,
+        &token,
+        "SELECT COUNT() FROM Account WHERE CreatedDate > YESTERDAY AND CreatedDate < TOMORROW",
+    );
+    assert_eq!(j["totalSize"], 1);
+    let j = ok(
+        &org,
+        &token,
+        "SELECT COUNT() FROM Account WHERE CreatedDate != THIS_YEAR",
+    );
+    assert_eq!(j["totalSize"], 20);
+
+    // Date fields: CloseDate in the org's time zone (UTC+14 here: always "tomorrow" or later
+    // than UTC's today, so the zone visibly matters).
+    org.set_time_zone("+14:00").unwrap();
+    let today = local_date(14, 0);
+    for (name, date) in [
+        ("D-today", today.clone()),
+        ("D-yesterday", local_date(14, -1)),
+        ("D-next-week", local_date(14, 7)),
+        ("D-ago-10", local_date(14, -10)),
+    ] {
+        org.insert(
+            "Opportunity",
+            json!({"Name": name, "StageName": "Prospecting", "CloseDate": date}),
+        );
+    }
+    let q = |cond: &str| {
+        let j = ok(
+            &org,
+            &token,
+            &format!("SELECT Name FROM Opportunity WHERE Name LIKE 'D-%' AND CloseDate {cond} ORDER BY Name"),
+        );
+        names(&j)
+    };
+    assert_eq!(q("= TODAY"), ["D-today"]);
+    assert_eq!(q("= YESTERDAY"), ["D-yesterday"]);
+    assert_eq!(q("= LAST_N_DAYS:1"), ["D-today", "D-yesterday"]);
+    assert_eq!(q("= N_DAYS_AGO:10"), ["D-ago-10"]);
+    assert_eq!(q("= NEXT_N_DAYS:7"), ["D-next-week"]);
+    assert_eq!(q("> TODAY"), ["D-next-week"]);
+    assert_eq!(q("<= TODAY"), ["D-ago-10", "D-today", "D-yesterday"]);
+    assert_eq!(q("IN (TODAY, N_DAYS_AGO:10)"), ["D-ago-10", "D-today"]);
+    assert_eq!(q(&format!("= {today}")), ["D-today"]);
+    assert_eq!(q("= LAST_90_DAYS").len(), 3);
+
+    // Wrong types are Salesforce's errors; an unknown time zone is ours.
+    let r = query(&org, &token, "SELECT Id FROM Account WHERE Name = TODAY");
+    assert_eq!(r.status, 400);
+    let (code, msg) = rest_error(&r);
+    assert_eq!(code, "INVALID_FIELD");
+    assert!(
+        msg.contains("must be of type string and should be enclosed in quotes"),
+        "{msg}"
+    );
+    assert!(org
+        .set_time_zone("Mars/Olympus")
+        .unwrap_err()
+        .contains("Mars/Olympus"));
+}
