@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::bulk_csv::CsvChunks;
 use crate::error::{Error, Result};
+use crate::page_guard::PageGuard;
 use crate::response::api_error;
 use crate::transport::Stream;
 use crate::url::encode_path_segment;
@@ -406,18 +407,14 @@ impl Bulk {
     }
 
     /// Streams one CSV resource into `out`, dropping its header row unless `keep_header`.
-    /// Returns the response's `Sforce-Locator` and `Sforce-NumberOfRecords`.
     fn download(
         &self,
         path: &str,
         params: &[(&str, &str)],
         out: &mut dyn Write,
         keep_header: bool,
-    ) -> Result<(Option<String>, Option<u64>)> {
-        let mut sink = HeaderFilter {
-            out,
-            skipping: !keep_header,
-        };
+    ) -> Result<ResultPage> {
+        let mut sink = HeaderFilter::new(out, keep_header);
         let (reply, shown) = self.client.call_streaming(
             "GET",
             path,
@@ -430,11 +427,50 @@ impl Bulk {
             return Err(api_error("GET", &shown, &reply));
         }
         let locator = reply.header("sforce-locator").map(str::to_string);
-        let count = reply
+        let announced = reply
             .header("sforce-numberofrecords")
             .and_then(|n| n.trim().parse().ok());
-        Ok((locator, count))
+        Ok(ResultPage {
+            path: shown,
+            locator,
+            announced,
+            records: sink.records(),
+        })
     }
+}
+
+/// What one result download brought.
+struct ResultPage {
+    /// The path shown in errors.
+    path: String,
+    /// `Sforce-Locator`: the next page, when not `null`.
+    locator: Option<String>,
+    /// `Sforce-NumberOfRecords`.
+    announced: Option<u64>,
+    /// The records counted in the body (CSV lines after the header row).
+    records: u64,
+}
+
+impl ResultPage {
+    /// The next locator, or `None` at the last page (`null` or no header).
+    fn next(&self) -> Option<&str> {
+        self.locator
+            .as_deref()
+            .filter(|l| !l.is_empty() && *l != "null")
+    }
+
+    /// Fails when the body holds far more records than `Sforce-NumberOfRecords` says.
+    fn check_count(&self) -> Result<()> {
+        crate::page_guard::check_page(&self.path, self.announced, self.records)
+    }
+}
+
+/// The records of a CSV body: its lines after the header row (line ends outside quotes).
+pub(crate) fn csv_records(body: &[u8]) -> u64 {
+    let mut sink = std::io::sink();
+    let mut filter = HeaderFilter::new(&mut sink, false);
+    let _ = filter.write_all(body);
+    filter.records()
 }
 
 /// One or more ingest jobs made from one input (several when it was cut into uploads).
@@ -597,6 +633,11 @@ impl QueryJob {
     /// [`Bulk::parallel_downloads`] at a time (default 4); otherwise (an older version, a job
     /// created with another version, [`Bulk::max_records`] set, or one download at a time) they
     /// are read one after another, following `Sforce-Locator` until `null`.
+    ///
+    /// A locator or listing that comes back (the pages loop), or pages that bring far more
+    /// records than the job's `numberRecordsProcessed` or the page's `Sforce-NumberOfRecords`
+    /// (over twice as many, plus 2,000), end the export with [`Error::Unexpected`] before any
+    /// further call.
     pub fn results<W: Write>(&self, mut out: W) -> Result<u64> {
         let bulk = &self.bulk;
         if bulk.parallel > 1
@@ -609,6 +650,7 @@ impl QueryJob {
                     bulk.parallel,
                     bulk.transfer_timeout,
                     &mut out,
+                    &mut self.guard(),
                 )?;
                 out.flush()
                     .map_err(|e| io_error("flushing the results", e))?;
@@ -618,10 +660,21 @@ impl QueryJob {
         self.results_one_by_one(out)
     }
 
+    /// The guard of this job's result pages: they may bring about as many records as the job
+    /// processed, once it is complete.
+    fn guard(&self) -> PageGuard {
+        let mut guard = PageGuard::new("Sforce-Locator", format!("bulk query job {}", self.info.id));
+        if self.info.state == "JobComplete" {
+            guard.expect(self.info.number_records_processed);
+        }
+        guard
+    }
+
     /// The pages one after another, following `Sforce-Locator`.
     fn results_one_by_one<W: Write>(&self, mut out: W) -> Result<u64> {
         let path = format!("jobs/query/{}/results", encode_path_segment(&self.info.id));
         let max = self.bulk.max_records.map(|n| n.to_string());
+        let mut guard = self.guard();
         let mut locator: Option<String> = None;
         let mut total: u64 = 0;
         let mut first = true;
@@ -633,12 +686,18 @@ impl QueryJob {
             if let Some(l) = &locator {
                 params.push(("locator", l));
             }
-            let (next, count) = self.bulk.download(&path, &params, &mut out, first)?;
+            let page = self.bulk.download(&path, &params, &mut out, first)?;
             first = false;
-            total = total.saturating_add(count.unwrap_or(0));
-            match next {
-                Some(l) if !l.is_empty() && l != "null" => locator = Some(l),
-                _ => break,
+            page.check_count()?;
+            let records = page.announced.unwrap_or(page.records);
+            total = total.saturating_add(records);
+            guard.received(records.max(page.records))?;
+            match page.next() {
+                Some(l) => {
+                    guard.visit(l)?;
+                    locator = Some(l.to_string());
+                }
+                None => break,
             }
         }
         out.flush()
@@ -654,22 +713,72 @@ impl QueryJob {
     }
 }
 
-/// Drops everything up to and including the first newline (a CSV header row), when asked.
+/// Drops everything up to and including the first newline (a CSV header row), when asked, and
+/// counts the records after it (line ends outside double quotes).
 struct HeaderFilter<'a> {
     out: &'a mut dyn Write,
-    skipping: bool,
+    keep_header: bool,
+    in_header: bool,
+    in_quotes: bool,
+    /// Bytes of a record not ended by a newline yet.
+    partial: bool,
+    records: u64,
+}
+
+impl<'a> HeaderFilter<'a> {
+    fn new(out: &'a mut dyn Write, keep_header: bool) -> Self {
+        HeaderFilter {
+            out,
+            keep_header,
+            in_header: true,
+            in_quotes: false,
+            partial: false,
+            records: 0,
+        }
+    }
+
+    /// The records seen so far.
+    fn records(&self) -> u64 {
+        self.records + u64::from(self.partial)
+    }
+
+    fn count(&mut self, buf: &[u8]) {
+        for &b in buf {
+            match b {
+                b'"' => {
+                    self.in_quotes = !self.in_quotes;
+                    self.partial = true;
+                }
+                b'\n' if !self.in_quotes => {
+                    self.records += 1;
+                    self.partial = false;
+                }
+                b'\r' => {}
+                _ => self.partial = true,
+            }
+        }
+    }
 }
 
 impl Write for HeaderFilter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.skipping {
-            if let Some(i) = buf.iter().position(|b| *b == b'\n') {
-                self.skipping = false;
-                self.out.write_all(&buf[i + 1..])?;
+        let mut body = buf;
+        if self.in_header {
+            let Some(i) = buf.iter().position(|b| *b == b'\n') else {
+                if self.keep_header {
+                    self.out.write_all(buf)?;
+                }
+                return Ok(buf.len());
+            };
+            self.in_header = false;
+            if self.keep_header {
+                self.out.write_all(&buf[..=i])?;
             }
-            return Ok(buf.len());
+            body = &buf[i + 1..];
         }
-        self.out.write(buf)
+        self.out.write_all(body)?;
+        self.count(body);
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

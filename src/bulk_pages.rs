@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::page_guard::PageGuard;
 use crate::request::Request;
 use crate::response::api_error;
 use crate::Client;
@@ -210,12 +211,13 @@ impl Shared {
 
 /// Downloads every listed page, `parallel` at a time, and writes them to `out` in order with
 /// the first page's header row only. Returns the number of records (`Sforce-NumberOfRecords`
-/// summed).
+/// summed). `guard` counts them against what the job announced.
 pub(crate) fn download(
     mut pages: Pages,
     parallel: usize,
     timeout: Duration,
     out: &mut dyn Write,
+    guard: &mut PageGuard,
 ) -> Result<u64> {
     let parallel = parallel.max(1);
     let shared = Shared {
@@ -235,7 +237,7 @@ pub(crate) fn download(
         for _ in 0..parallel {
             scope.spawn(|| downloader(&shared, &client, parallel, timeout));
         }
-        let result = write_in_order(&shared, &mut pages, parallel, out);
+        let result = write_in_order(&shared, &mut pages, parallel, out, guard);
         shared.lock().stop = true;
         shared.changed.notify_all();
         result
@@ -281,18 +283,20 @@ fn downloader(shared: &Shared, client: &Client, parallel: usize, timeout: Durati
     }
 }
 
-/// One result page, whole, and its `Sforce-NumberOfRecords`.
+/// One result page, whole, and its `Sforce-NumberOfRecords` (else the records counted in it).
+/// A page holding far more records than it announces is an error.
 fn fetch_page(client: &Client, url: &str, timeout: Duration) -> Result<(Vec<u8>, u64)> {
     let mut body = Vec::new();
     let (reply, shown) = client.call_streaming("GET", url, &[], None, Some(&mut body), timeout)?;
     if !(200..300).contains(&reply.status) {
         return Err(api_error("GET", &shown, &reply));
     }
-    let count = reply
+    let announced = reply
         .header("sforce-numberofrecords")
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0);
-    Ok((body, count))
+        .and_then(|n| n.trim().parse().ok());
+    let records = crate::bulk::csv_records(&body);
+    crate::page_guard::check_page(&shown, announced, records)?;
+    Ok((body, announced.unwrap_or(records)))
 }
 
 /// What the writer does next.
@@ -309,6 +313,7 @@ fn write_in_order(
     pages: &mut Pages,
     parallel: usize,
     out: &mut dyn Write,
+    guard: &mut PageGuard,
 ) -> Result<u64> {
     let mut total: u64 = 0;
     loop {
@@ -340,6 +345,7 @@ fn write_in_order(
             }
             Step::Write(page) => {
                 let (body, count) = page?;
+                guard.received(count)?;
                 let first = shared.lock().written == 0;
                 let rows = if first {
                     &body[..]

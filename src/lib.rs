@@ -94,6 +94,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod jwt;
+mod page_guard;
 mod query;
 mod request;
 mod resolver;

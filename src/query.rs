@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::page_guard::PageGuard;
 use crate::request::Request;
 use crate::response::api_error;
 use crate::Client;
@@ -66,7 +67,7 @@ impl QueryOptions {
 #[serde(bound = "T: DeserializeOwned")]
 struct Page<T> {
     #[serde(rename = "totalSize", default)]
-    total_size: u64,
+    total_size: Option<u64>,
     #[serde(rename = "nextRecordsUrl", default)]
     next_records_url: Option<String>,
     #[serde(default = "Vec::new")]
@@ -76,13 +77,16 @@ struct Page<T> {
 /// The records of a query, fetched a page at a time as the iteration reaches them.
 ///
 /// At most one page is held in memory. An error (on any page) is yielded as an `Err` item, after
-/// which the iterator ends.
+/// which the iterator ends. A server whose `nextRecordsUrl` leads back to a page already read,
+/// or whose pages bring far more records than its `totalSize` (over twice as many, plus
+/// 2,000), gets [`Error::Unexpected`] naming the problem, before any further call.
 pub struct QueryIter<T = Value> {
     client: Client,
     options: QueryOptions,
     records: std::vec::IntoIter<T>,
     next_url: Option<String>,
     total_size: u64,
+    guard: PageGuard,
     failed: bool,
     _marker: PhantomData<fn() -> T>,
 }
@@ -95,6 +99,7 @@ impl<T: DeserializeOwned> QueryIter<T> {
             records: Vec::new().into_iter(),
             next_url: None,
             total_size: 0,
+            guard: PageGuard::new("nextRecordsUrl", "the query"),
             failed: false,
             _marker: PhantomData,
         };
@@ -131,7 +136,11 @@ impl<T: DeserializeOwned> QueryIter<T> {
                 e,
             )
         })?;
-        self.total_size = page.total_size;
+        if let Some(total) = page.total_size {
+            self.total_size = total;
+            self.guard.expect(total);
+        }
+        self.guard.received(page.records.len() as u64)?;
         self.next_url = page.next_records_url;
         self.records = page.records.into_iter();
         Ok(())
@@ -150,16 +159,9 @@ impl<T: DeserializeOwned> Iterator for QueryIter<T> {
                 return None;
             }
             let url = self.next_url.take()?;
-            if let Err(e) = self.load(&url, &[]) {
+            if let Err(e) = self.guard.visit(&url).and_then(|()| self.load(&url, &[])) {
                 self.failed = true;
                 return Some(Err(e));
-            }
-            if self.next_url.as_deref() == Some(url.as_str()) {
-                // A page that points to itself would be fetched forever.
-                self.failed = true;
-                return Some(Err(Error::Unexpected {
-                    message: format!("the query page {url} names itself as the next page"),
-                }));
             }
         }
     }

@@ -311,6 +311,20 @@ impl FakeOrg {
         }
     }
 
+    /// Every request whose path starts with `path_prefix` is answered with the next of
+    /// `answers`, in turn and forever (after any queued [`FakeOrg::fail_next`] fault): a server
+    /// stuck in a loop, such as query pages whose `nextRecordsUrl` leads back to an earlier page.
+    /// Stopped by [`FakeOrg::clear_faults`].
+    pub fn answer_in_turn_on(&self, path_prefix: &str, answers: Vec<Fault>) {
+        lock(&self.org.rotations).push((path_prefix.to_owned(), answers, 0));
+    }
+
+    /// Forgets every queued fault and every [`FakeOrg::answer_in_turn_on`] rotation.
+    pub fn clear_faults(&self) {
+        lock(&self.org.faults).clear();
+        lock(&self.org.rotations).clear();
+    }
+
     /// Whether requests come from a trusted IP range: then the password grant also accepts
     /// the password without the security token. Default false.
     pub fn set_trusted_ip(&self, trusted: bool) {

@@ -49,6 +49,8 @@ pub(crate) struct Org {
     pub delays: RwLock<Vec<(String, Duration)>>,
     /// Queued faults: optional path prefix, remaining count, fault.
     pub faults: Mutex<VecDeque<(Option<String>, usize, Fault)>>,
+    /// Answers given in turn, forever, to requests under a path prefix: prefix, answers, next.
+    pub rotations: Mutex<Vec<(String, Vec<Fault>, usize)>>,
     pub trusted_ip: AtomicBool,
     pub password_blocked: AtomicBool,
     pub api_used: AtomicU64,
@@ -82,6 +84,7 @@ impl Org {
             requests: Mutex::new(Vec::new()),
             delays: RwLock::new(Vec::new()),
             faults: Mutex::new(VecDeque::new()),
+            rotations: Mutex::new(Vec::new()),
             trusted_ip: AtomicBool::new(false),
             password_blocked: AtomicBool::new(false),
             api_used: AtomicU64::new(0),
@@ -145,12 +148,23 @@ impl Org {
         }
     }
 
-    /// Takes the fault to answer a request for `path` with: the first queued one that applies.
+    /// Takes the fault to answer a request for `path` with: the first queued one that applies,
+    /// else the next answer of the first rotation that applies.
     pub(crate) fn take_fault(&self, path: &str) -> Option<Fault> {
         let mut faults = lock(&self.faults);
-        let pos = faults
+        let Some(pos) = faults
             .iter()
-            .position(|(prefix, _, _)| prefix.as_deref().is_none_or(|p| path.starts_with(p)))?;
+            .position(|(prefix, _, _)| prefix.as_deref().is_none_or(|p| path.starts_with(p)))
+        else {
+            drop(faults);
+            let mut rotations = lock(&self.rotations);
+            let (_, answers, next) = rotations.iter_mut().find(|(prefix, answers, _)| {
+                path.starts_with(prefix.as_str()) && !answers.is_empty()
+            })?;
+            let out = answers[*next % answers.len()].clone();
+            *next = (*next + 1) % answers.len();
+            return Some(out);
+        };
         let (_, remaining, fault) = &mut faults[pos];
         let out = fault.clone();
         *remaining -= 1;

@@ -1,0 +1,226 @@
+//! Servers whose pages never end: a `nextRecordsUrl` or `Sforce-Locator` that leads back to a
+//! page already read, and pages that bring far more records than announced. Each ends with a
+//! clear error, with no call beyond the one that showed the problem.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::org_and_client;
+use serde_json::json;
+use sfrest::Error;
+use sfrest_fake_org::{FakeOrg, Fault};
+
+const QUERY: &str = "/services/data/v66.0/query";
+
+/// Runs `f` on a thread and fails the test if it has not returned within a minute (a loop that
+/// is not stopped would otherwise hang the test run).
+fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the call never returned: the server's loop was followed forever")
+}
+
+fn page(total: u64, records: usize, next: Option<&str>) -> Fault {
+    let records: Vec<_> = (0..records)
+        .map(|i| json!({"attributes": {"type": "Account"}, "Id": format!("001{i:015}")}))
+        .collect();
+    let mut body = json!({"totalSize": total, "done": next.is_none(), "records": records});
+    if let Some(next) = next {
+        body["nextRecordsUrl"] = json!(next);
+    }
+    Fault::Json { status: 200, body }
+}
+
+fn calls(org: &FakeOrg, prefix: &str) -> usize {
+    org.requests()
+        .iter()
+        .filter(|r| r.path.starts_with(prefix))
+        .count()
+}
+
+#[test]
+fn a_next_records_url_cycle_ends_naming_the_repeated_url() {
+    let (org, sf) = org_and_client();
+    let a = format!("{QUERY}/01gA0000000001-2000");
+    let b = format!("{QUERY}/01gA0000000001-4000");
+    // The first answer names A; A names B; B names A again: A -> B -> A, forever.
+    org.answer_in_turn_on(QUERY, vec![page(100, 2, Some(&a)), page(100, 2, Some(&b))]);
+    org.clear_requests();
+    let (records, err, after) = within_a_minute(move || {
+        let mut iter = sf.query_iter("SELECT Id FROM Account").unwrap();
+        let mut records = 0;
+        let err = loop {
+            match iter.next() {
+                Some(Ok(_)) => records += 1,
+                Some(Err(e)) => break e,
+                None => panic!("the iterator ended without an error"),
+            }
+        };
+        (records, err, iter.next().is_none())
+    });
+    assert_eq!(records, 6, "three pages were read");
+    assert!(after, "the iterator ends after the error");
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains(&format!("nextRecordsUrl {a} again"))),
+        "{err:?}"
+    );
+    assert_eq!(calls(&org, QUERY), 3, "no call beyond the page that looped");
+
+    // query_all stops the same way, with bounded memory.
+    org.clear_faults();
+    org.answer_in_turn_on(QUERY, vec![page(100, 2, Some(&a)), page(100, 2, Some(&b))]);
+    org.clear_requests();
+    let sf = common::password_builder(&org).build().unwrap();
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains(&a)),
+        "{err:?}"
+    );
+    assert_eq!(calls(&org, QUERY), 3);
+}
+
+#[test]
+fn a_page_that_names_itself_ends_at_once() {
+    let (org, sf) = org_and_client();
+    let a = format!("{QUERY}/01gB0000000001-2000");
+    org.answer_in_turn_on(QUERY, vec![page(10, 1, Some(&a))]);
+    org.clear_requests();
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains(&a)),
+        "{err:?}"
+    );
+    assert_eq!(calls(&org, QUERY), 2);
+}
+
+#[test]
+fn far_more_records_than_total_size_is_an_error() {
+    let (org, sf) = org_and_client();
+    // Distinct pages of 1,500 records each, all saying totalSize 10.
+    let pages: Vec<Fault> = (1..=4)
+        .map(|i| {
+            page(
+                10,
+                1500,
+                Some(&format!("{QUERY}/01gC0000000001-{}", i * 1500)),
+            )
+        })
+        .collect();
+    org.answer_in_turn_on(QUERY, pages);
+    org.clear_requests();
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains("announced 10 records")),
+        "{err:?}"
+    );
+    assert_eq!(
+        calls(&org, QUERY),
+        2,
+        "stopped at the page that went past twice the count"
+    );
+}
+
+#[test]
+fn pages_without_total_size_are_still_checked_for_loops() {
+    let (org, sf) = org_and_client();
+    let a = format!("{QUERY}/01gD0000000001-1");
+    let no_total = Fault::Json {
+        status: 200,
+        body: json!({"done": false, "nextRecordsUrl": a, "records": []}),
+    };
+    org.answer_in_turn_on(QUERY, vec![no_total]);
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(matches!(&err, Error::Unexpected { .. }), "{err:?}");
+}
+
+fn csv_page(locator: &str, announced: usize, records: usize) -> Fault {
+    let mut body = b"\"Id\"\n".to_vec();
+    for i in 0..records {
+        body.extend_from_slice(format!("\"001{i:015}\"\n").as_bytes());
+    }
+    Fault::Response {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "text/csv".into()),
+            ("Sforce-Locator".into(), locator.into()),
+            ("Sforce-NumberOfRecords".into(), announced.to_string()),
+        ],
+        body,
+    }
+}
+
+/// A finished query job of the fake org, and the path of its results.
+fn finished_query_job(sf: &sfrest::Client) -> (sfrest::QueryJob, String) {
+    let job = sf
+        .bulk()
+        .poll_interval(Duration::from_millis(10), Duration::from_millis(50))
+        .start_query("SELECT Id, Name FROM Account", false)
+        .unwrap()
+        .wait()
+        .unwrap();
+    let path = format!("/services/data/v66.0/jobs/query/{}/results", job.info().id);
+    (job, path)
+}
+
+#[test]
+fn a_repeated_sforce_locator_ends_naming_the_locator() {
+    let (org, sf) = org_and_client();
+    let (job, path) = finished_query_job(&sf);
+    let processed = job.info().number_records_processed as usize;
+    assert!(processed > 2, "the fake org has accounts");
+    org.answer_in_turn_on(&path, vec![csv_page("QUFB", 1, 1), csv_page("QkJC", 1, 1)]);
+    org.clear_requests();
+    let (err, out) = within_a_minute(move || {
+        let mut out = Vec::new();
+        let err = job.results(&mut out).unwrap_err();
+        (err, out)
+    });
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains("Sforce-Locator QUFB again") && message.contains("bulk query job")),
+        "{err:?}"
+    );
+    assert_eq!(calls(&org, &path), 3, "no call beyond the page that looped");
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.matches("\"Id\"").count(), 1, "one header row: {text}");
+}
+
+#[test]
+fn bulk_pages_far_beyond_the_processed_count_are_an_error() {
+    let (org, sf) = org_and_client();
+    let (job, path) = finished_query_job(&sf);
+    let processed = job.info().number_records_processed as usize;
+    let big = 2 * processed + 2_500;
+    for l in ["QUFB", "QkJC", "Q0ND"] {
+        org.fail_next_on(&path, 1, csv_page(l, big, big));
+    }
+    org.clear_requests();
+    let err = within_a_minute(move || job.results(std::io::sink()).unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains(&format!("announced {processed} records"))),
+        "{err:?}"
+    );
+    assert_eq!(calls(&org, &path), 1);
+
+    // A page that holds far more records than its own Sforce-NumberOfRecords.
+    let (job, path) = finished_query_job(&sf);
+    org.fail_next_on(&path, 1, csv_page("null", 1, 2_500));
+    let err = job.results(std::io::sink()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains("Sforce-NumberOfRecords says 1 records, but the page holds 2500")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn rotations_are_cleared() {
+    let (org, sf) = org_and_client();
+    org.answer_in_turn_on("/services/data/v66.0/limits", vec![Fault::Empty(404)]);
+    assert!(sf.limits().is_err());
+    org.clear_faults();
+    assert!(sf.limits().is_ok());
+}
