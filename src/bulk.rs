@@ -663,7 +663,8 @@ impl QueryJob {
     /// The guard of this job's result pages: they may bring about as many records as the job
     /// processed, once it is complete.
     fn guard(&self) -> PageGuard {
-        let mut guard = PageGuard::new("Sforce-Locator", format!("bulk query job {}", self.info.id));
+        let mut guard =
+            PageGuard::new("Sforce-Locator", format!("bulk query job {}", self.info.id));
         if self.info.state == "JobComplete" {
             guard.expect(self.info.number_records_processed);
         }

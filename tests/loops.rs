@@ -154,10 +154,12 @@ fn csv_page(locator: &str, announced: usize, records: usize) -> Fault {
     }
 }
 
-/// A finished query job of the fake org, and the path of its results.
-fn finished_query_job(sf: &sfrest::Client) -> (sfrest::QueryJob, String) {
+/// A finished query job of the fake org, and the path of its results. `parallel`: the pages
+/// are listed by `resultPages` (more than 1) or follow `Sforce-Locator` (1).
+fn finished_query_job(sf: &sfrest::Client, parallel: usize) -> (sfrest::QueryJob, String) {
     let job = sf
         .bulk()
+        .parallel_downloads(parallel)
         .poll_interval(Duration::from_millis(10), Duration::from_millis(50))
         .start_query("SELECT Id, Name FROM Account", false)
         .unwrap()
@@ -170,7 +172,7 @@ fn finished_query_job(sf: &sfrest::Client) -> (sfrest::QueryJob, String) {
 #[test]
 fn a_repeated_sforce_locator_ends_naming_the_locator() {
     let (org, sf) = org_and_client();
-    let (job, path) = finished_query_job(&sf);
+    let (job, path) = finished_query_job(&sf, 1);
     let processed = job.info().number_records_processed as usize;
     assert!(processed > 2, "the fake org has accounts");
     org.answer_in_turn_on(&path, vec![csv_page("QUFB", 1, 1), csv_page("QkJC", 1, 1)]);
@@ -192,28 +194,33 @@ fn a_repeated_sforce_locator_ends_naming_the_locator() {
 #[test]
 fn bulk_pages_far_beyond_the_processed_count_are_an_error() {
     let (org, sf) = org_and_client();
-    let (job, path) = finished_query_job(&sf);
-    let processed = job.info().number_records_processed as usize;
-    let big = 2 * processed + 2_500;
-    for l in ["QUFB", "QkJC", "Q0ND"] {
-        org.fail_next_on(&path, 1, csv_page(l, big, big));
-    }
-    org.clear_requests();
-    let err = within_a_minute(move || job.results(std::io::sink()).unwrap_err());
-    assert!(
-        matches!(&err, Error::Unexpected { message } if message.contains(&format!("announced {processed} records"))),
-        "{err:?}"
-    );
-    assert_eq!(calls(&org, &path), 1);
+    // One page at a time (Sforce-Locator), and in parallel (resultPages).
+    for parallel in [1, 4] {
+        let (job, path) = finished_query_job(&sf, parallel);
+        let processed = job.info().number_records_processed as usize;
+        let big = 2 * processed + 2_500;
+        for l in ["QUFB", "QkJC", "Q0ND"] {
+            org.fail_next_on(&path, 1, csv_page(l, big, big));
+        }
+        org.clear_requests();
+        let err = within_a_minute(move || job.results(std::io::sink()).unwrap_err());
+        assert!(
+            matches!(&err, Error::Unexpected { message } if message.contains(&format!("announced {processed} records"))),
+            "{parallel}: {err:?}"
+        );
+        assert_eq!(calls(&org, &path), 1, "{parallel}");
+        org.clear_faults();
 
-    // A page that holds far more records than its own Sforce-NumberOfRecords.
-    let (job, path) = finished_query_job(&sf);
-    org.fail_next_on(&path, 1, csv_page("null", 1, 2_500));
-    let err = job.results(std::io::sink()).unwrap_err();
-    assert!(
-        matches!(&err, Error::Unexpected { message } if message.contains("Sforce-NumberOfRecords says 1 records, but the page holds 2500")),
-        "{err:?}"
-    );
+        // A page that holds far more records than its own Sforce-NumberOfRecords.
+        let (job, path) = finished_query_job(&sf, parallel);
+        org.fail_next_on(&path, 1, csv_page("null", 1, 2_500));
+        let err = job.results(std::io::sink()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Unexpected { message } if message.contains("Sforce-NumberOfRecords says 1 records, but the page holds 2500")),
+            "{parallel}: {err:?}"
+        );
+        org.clear_faults();
+    }
 }
 
 #[test]
