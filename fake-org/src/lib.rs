@@ -12,10 +12,12 @@
 //! ```
 #![deny(missing_docs)]
 
+mod builder;
 mod bulk;
 mod collections;
 mod composite;
 mod ctx;
+mod data;
 mod describe;
 mod form;
 mod http;
@@ -39,13 +41,15 @@ mod validate;
 mod value;
 mod zone;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use builder::FakeOrgBuilder;
 use org::{lock, read, write, Org};
+pub use schema::LoadError;
 
 /// The credentials of the org's test user and connected app.
 #[derive(Clone, Debug)]
@@ -178,7 +182,9 @@ impl FakeOrg {
     /// Starts an org with the login host on `login_port` and My Domain on `my_domain_port`
     /// (0 picks an ephemeral port).
     pub fn try_start_on(login_port: u16, my_domain_port: u16) -> std::io::Result<FakeOrg> {
-        FakeOrg::try_start_with(login_port, my_domain_port, None)
+        FakeOrg::builder()
+            .ports(login_port, my_domain_port)
+            .try_start()
     }
 
     /// Starts an org whose two listeners serve https (TLS 1.2 and 1.3) with this certificate
@@ -205,40 +211,25 @@ impl FakeOrg {
         cert_chain_pem: &str,
         key_pem: &str,
     ) -> std::io::Result<FakeOrg> {
-        let tls = tls::TlsServer::from_pem(cert_chain_pem, key_pem)?;
-        FakeOrg::try_start_with(login_port, my_domain_port, Some(Arc::new(tls)))
+        FakeOrg::builder()
+            .ports(login_port, my_domain_port)
+            .tls(cert_chain_pem, key_pem)
+            .try_start()
     }
 
-    fn try_start_with(
-        login_port: u16,
-        my_domain_port: u16,
-        tls: Option<Arc<tls::TlsServer>>,
-    ) -> std::io::Result<FakeOrg> {
-        let login = TcpListener::bind(("127.0.0.1", login_port))?;
-        let my_domain = TcpListener::bind(("127.0.0.1", my_domain_port))?;
-        let addrs = vec![login.local_addr()?, my_domain.local_addr()?];
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let org = Arc::new(Org::new(
-            format!("{scheme}://{}", addrs[0]),
-            format!("{scheme}://{}", addrs[1]),
-        ));
-        seed::seed_sample_data(&mut write(&org.store));
-        org.bulk.attach(&org);
-        let mut fake = FakeOrg {
-            org: org.clone(),
-            addrs,
-            threads: Vec::new(),
-            tls: tls.clone(),
-        };
-        fake.threads.push(http::serve_with(
-            login,
-            Host::Login,
-            org.clone(),
-            tls.clone(),
-        )?);
-        fake.threads
-            .push(http::serve_with(my_domain, Host::MyDomain, org, tls)?);
-        Ok(fake)
+    /// Sets up an org with your own schema and records before starting it: see
+    /// [`FakeOrgBuilder`].
+    pub fn builder() -> FakeOrgBuilder {
+        FakeOrgBuilder::default()
+    }
+
+    /// The org's time zone as Salesforce names it (`GMT`, `GMT+02:00`), and its offset from
+    /// UTC in minutes.
+    pub fn time_zone(&self) -> (String, i32) {
+        (
+            self.org.time_zone.name.clone(),
+            self.org.time_zone.offset_minutes,
+        )
     }
 
     /// Whether the listeners serve https ([`FakeOrg::start_tls`]).
@@ -408,6 +399,7 @@ impl FakeOrg {
     /// On an unknown sObject type, an unknown field or a value of the wrong type: these are
     /// mistakes in the calling test.
     pub fn insert(&self, sobject: &str, fields: serde_json::Value) -> String {
+        let _schema = schema::enter(self.org.schema);
         let obj = schema::object_index(sobject)
             .unwrap_or_else(|| panic!("fake-org insert: unknown sObject type {sobject}"));
         let def = schema::object(obj);
@@ -432,6 +424,7 @@ impl FakeOrg {
     /// Every stored field of a record (deleted ones too), without `attributes`;
     /// `None` when there is no such record.
     pub fn get_record(&self, sobject: &str, id: &str) -> Option<serde_json::Value> {
+        let _schema = schema::enter(self.org.schema);
         let obj = schema::object_index(sobject)?;
         let def = schema::object(obj);
         let row = def.row_of(&ids::normalize(id)?)?;
@@ -447,6 +440,7 @@ impl FakeOrg {
 
     /// Number of live (not deleted) records of a type; 0 for an unknown type.
     pub fn count(&self, sobject: &str) -> usize {
+        let _schema = schema::enter(self.org.schema);
         schema::object_index(sobject).map_or(0, |obj| read(&self.org.store).live_count(obj))
     }
 
@@ -455,6 +449,7 @@ impl FakeOrg {
     /// # Panics
     /// On an unknown sObject type.
     pub fn seed_bulk(&self, sobject: &str, n: usize) {
+        let _schema = schema::enter(self.org.schema);
         let obj = schema::object_index(sobject)
             .unwrap_or_else(|| panic!("fake-org seed_bulk: unknown sObject type {sobject}"));
         seed::seed_bulk(&mut write(&self.org.store), obj, n);

@@ -8,6 +8,7 @@ use crate::{collections, composite, describe, oauth, query, search, sobjects, Re
 
 /// Answers any request.
 pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
+    let _schema = crate::schema::enter(org.schema);
     if let Some(resp) = crate::stats::hook(org, req) {
         return resp;
     }

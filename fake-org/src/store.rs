@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::thread::{self, ThreadId};
 
-use crate::schema::{self, ObjectDef, CONTACT, F_ID, F_IS_DELETED, OBJECTS, OPPORTUNITY};
+use crate::schema::{self, ObjectDef, Schema, CONTACT, F_ID, F_IS_DELETED, OPPORTUNITY};
 use crate::value::Value;
 
 /// One record: a value for every field of its object, in schema order.
@@ -35,10 +35,16 @@ pub(crate) enum Undo {
 }
 
 impl Store {
-    /// An empty store.
+    /// An empty store for the current schema.
+    #[cfg(test)]
     pub(crate) fn new() -> Store {
+        Store::for_schema(schema::current())
+    }
+
+    /// An empty store with a table for every object of `schema`.
+    pub(crate) fn for_schema(schema: &Schema) -> Store {
         Store {
-            tables: OBJECTS.iter().map(|_| Table::default()).collect(),
+            tables: schema.objects.iter().map(|_| Table::default()).collect(),
             journals: HashMap::new(),
         }
     }
@@ -159,13 +165,32 @@ impl Store {
         let row = table.rows.len() as u32;
         values[F_ID] = Value::Id(obj, row);
         values[F_IS_DELETED] = Value::Bool(false);
-        for name in ["CreatedDate", "LastModifiedDate"] {
-            let i = def.idx(name);
+        let a = def.audit();
+        let created = a.created_date.and_then(|i| match values[i] {
+            Value::DateTime(ms) => Some(ms),
+            _ => None,
+        });
+        for i in [a.created_date, a.last_modified_date].into_iter().flatten() {
             if values[i].is_null() {
                 values[i] = Value::DateTime(now);
             }
         }
-        derive(obj, def, &mut values, true);
+        if let Some(i) = a.system_modstamp.filter(|&i| values[i].is_null()) {
+            let modified = a.last_modified_date.and_then(|i| match values[i] {
+                Value::DateTime(ms) => Some(ms),
+                _ => None,
+            });
+            values[i] = Value::DateTime(modified.or(created).unwrap_or(now));
+        }
+        for i in [a.created_by, a.last_modified_by, a.owner]
+            .into_iter()
+            .flatten()
+        {
+            if values[i].is_null() {
+                values[i] = Value::text(crate::org::user_id());
+            }
+        }
+        derive(obj, def, &mut values, true, row);
         table.rows.push(values);
         self.index(obj, row);
         self.log(|_| Undo::Insert(obj, row));
@@ -184,8 +209,8 @@ impl Store {
         for (i, v) in changes {
             values[i] = v;
         }
-        values[def.idx("LastModifiedDate")] = Value::DateTime(now);
-        derive(obj, def, values, false);
+        touch(def, values, now);
+        derive(obj, def, values, false, row);
         self.index(obj, row);
     }
 
@@ -199,7 +224,7 @@ impl Store {
             return;
         };
         values[F_IS_DELETED] = Value::Bool(true);
-        values[def.idx("LastModifiedDate")] = Value::DateTime(now);
+        touch(def, values, now);
     }
 
     /// Live rows whose external id field holds `value` (case-insensitively).
@@ -223,6 +248,20 @@ impl Store {
             Some((_, v)) if is_deleted(v) => Lookup::Deleted,
             Some((r, _)) => Lookup::Live(r),
         }
+    }
+}
+
+/// Sets the last-modified audit fields of a changed record.
+fn touch(def: &ObjectDef, values: &mut [Value], now: i64) {
+    let a = def.audit();
+    for i in [a.last_modified_date, a.system_modstamp]
+        .into_iter()
+        .flatten()
+    {
+        values[i] = Value::DateTime(now);
+    }
+    if let Some(i) = a.last_modified_by {
+        values[i] = Value::text(crate::org::user_id());
     }
 }
 
@@ -274,36 +313,49 @@ pub(crate) fn stage_probability(stage: &str) -> Option<f64> {
 }
 
 /// Recomputes the fields Salesforce derives from others.
-fn derive(obj: u8, def: &ObjectDef, values: &mut [Value], creating: bool) {
+fn derive(obj: u8, def: &ObjectDef, values: &mut [Value], creating: bool, row: u32) {
+    let text = |values: &[Value], name: &str| {
+        def.field_index(name)
+            .and_then(|i| values[i].as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let set = |values: &mut [Value], name: &str, v: Value| {
+        if let Some(i) = def.field_index(name) {
+            values[i] = v;
+        }
+    };
     if obj == CONTACT {
-        let first = values[def.idx("FirstName")]
-            .as_str()
-            .unwrap_or("")
-            .to_owned();
-        let last = values[def.idx("LastName")]
-            .as_str()
-            .unwrap_or("")
-            .to_owned();
-        let name = format!("{first} {last}");
-        values[def.idx("Name")] = Value::text(name.trim());
+        let name = format!("{} {}", text(values, "FirstName"), text(values, "LastName"));
+        set(values, "Name", Value::text(name.trim()));
     } else if obj == OPPORTUNITY {
-        let stage = values[def.idx("StageName")]
-            .as_str()
-            .unwrap_or("")
-            .to_owned();
-        let closed = stage.starts_with("Closed");
-        values[def.idx("IsClosed")] = Value::Bool(closed);
-        values[def.idx("IsWon")] = Value::Bool(stage == "Closed Won");
-        let p = def.idx("Probability");
-        if creating && values[p].is_null() {
-            if let Some(prob) = stage_probability(&stage) {
-                values[p] = Value::Num(prob);
+        let stage = text(values, "StageName");
+        set(values, "IsClosed", Value::Bool(stage.starts_with("Closed")));
+        set(values, "IsWon", Value::Bool(stage == "Closed Won"));
+        if let Some(p) = def.field_index("Probability") {
+            if creating && values[p].is_null() {
+                if let Some(prob) = stage_probability(&stage) {
+                    values[p] = Value::Num(prob);
+                }
             }
         }
     }
     for (i, f) in def.fields.iter().enumerate() {
-        if f.ty == schema::FieldType::Boolean && values[i].is_null() {
-            values[i] = Value::Bool(false);
+        if !values[i].is_null() {
+            continue;
+        }
+        if f.ty == schema::FieldType::Boolean {
+            let default = f
+                .describe
+                .and_then(|d| d.get("defaultValue"))
+                .and_then(serde_json::Value::as_bool);
+            values[i] = Value::Bool(default.unwrap_or(false));
+        } else if creating && f.describe.is_some() {
+            if let Some(v) = f.picklist_default {
+                values[i] = Value::text(v);
+            } else if f.auto_number {
+                values[i] = Value::text(&format!("{:08}", row + 1));
+            }
         }
     }
 }

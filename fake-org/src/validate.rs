@@ -130,7 +130,8 @@ pub(crate) fn changes(
         .fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.nillable && !f.defaulted)
+        .filter(|(_, f)| !f.nillable && !f.defaulted && (f.createable || mode == Mode::Update))
+        .filter(|(_, f)| f.picklist_default.is_none())
         .filter(|(i, _)| match out.iter().find(|(j, _)| j == i) {
             Some((_, v)) => v.is_null(),
             None => mode == Mode::Create,
@@ -168,6 +169,75 @@ fn describe_json(v: &J) -> (&'static str, String) {
     }
 }
 
+/// A field's value from JSON, checked as Salesforce checks it on a write (lookups as text);
+/// the error says what is wrong, for data files.
+pub(crate) fn field_value(f: &FieldDef, v: &J) -> Result<Value, String> {
+    static EMPTY: std::sync::OnceLock<Store> = std::sync::OnceLock::new();
+    let store = EMPTY.get_or_init(|| Store::for_schema(&schema::STANDARD));
+    convert(store, f, v).map_err(|e| match e {
+        Bad::Parse(ty) => format!("{v} is not a valid {ty}"),
+        Bad::Error(e) => format!("{}: {}", e.code, e.message),
+    })
+}
+
+fn field_error(code: &str, msg: &str, f: &FieldDef) -> Bad {
+    Bad::Error(ApiError::fields(400, code, msg, &[f.name]))
+}
+
+/// Checks a text value against the field's length and picklist values.
+fn check_text(f: &FieldDef, s: &str) -> Result<(), Bad> {
+    let limit = if f.length == 0 && f.describe.is_some() {
+        usize::MAX
+    } else {
+        f.length as usize
+    };
+    if s.chars().count() > limit {
+        let msg = format!(
+            "{}: data value too large: {s} (max length={})",
+            f.label, f.length
+        );
+        return Err(field_error("STRING_TOO_LONG", &msg, f));
+    }
+    if f.restricted && !f.picklist.is_empty() {
+        let values: Vec<&str> = if f.ty == FieldType::MultiPicklist {
+            s.split(';').map(str::trim).collect()
+        } else {
+            vec![s]
+        };
+        if let Some(bad) = values.iter().find(|v| !f.picklist.contains(v)) {
+            let msg = format!(
+                "{}: bad value for restricted picklist field: {bad}",
+                f.label
+            );
+            return Err(field_error(
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                &msg,
+                f,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a number against the field's precision and rounds it to its scale.
+fn check_number(f: &FieldDef, x: f64) -> Result<f64, Bad> {
+    if f.precision == 0 {
+        return Ok(x);
+    }
+    let factor = 10f64.powi(f.scale as i32);
+    let rounded = (x * factor).round() / factor;
+    let max = 10f64.powi(f.precision.saturating_sub(f.scale) as i32);
+    if rounded.abs() >= max {
+        let msg = format!(
+            "{}: value outside of valid range on numeric field: {}",
+            f.label,
+            crate::value::java_double(x)
+        );
+        return Err(field_error("NUMBER_OUTSIDE_VALID_RANGE", &msg, f));
+    }
+    Ok(rounded)
+}
+
 fn convert(store: &Store, f: &FieldDef, v: &J) -> Result<Value, Bad> {
     if v.is_null() {
         return Ok(Value::Null);
@@ -180,30 +250,17 @@ fn convert(store: &Store, f: &FieldDef, v: &J) -> Result<Value, Bad> {
                 J::Bool(b) => b.to_string(),
                 _ => return Err(Bad::Parse("string")),
             };
-            if s.chars().count() > f.length as usize {
-                let msg = format!(
-                    "{}: data value too large: {s} (max length={})",
-                    f.label, f.length
-                );
-                return Err(Bad::Error(ApiError::fields(
-                    400,
-                    "STRING_TOO_LONG",
-                    &msg,
-                    &[f.name],
-                )));
-            }
+            check_text(f, &s)?;
             if t == FieldType::Email && !valid_email(&s) {
                 let msg = format!("{}: invalid email address: {s}", f.label);
-                return Err(Bad::Error(ApiError::fields(
-                    400,
-                    "INVALID_EMAIL_ADDRESS",
-                    &msg,
-                    &[f.name],
-                )));
+                return Err(field_error("INVALID_EMAIL_ADDRESS", &msg, f));
+            }
+            if t == FieldType::Time && !valid_time(&s) {
+                return Err(Bad::Parse("time"));
             }
             Ok(Value::text(&s))
         }
-        FieldType::Int => match v {
+        t if t.is_integer() => match v {
             J::Number(n) => n
                 .as_i64()
                 .or_else(|| n.as_f64().map(|x| x.trunc() as i64))
@@ -216,17 +273,19 @@ fn convert(store: &Store, f: &FieldDef, v: &J) -> Result<Value, Bad> {
                 .map_err(|_| Bad::Parse("int")),
             _ => Err(Bad::Parse("int")),
         },
-        t if t.is_double() => match v {
-            J::Number(n) => n.as_f64().map(Value::Num).ok_or(Bad::Parse("double")),
-            J::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .map(Value::Num)
-                .ok_or(Bad::Parse("double")),
-            _ => Err(Bad::Parse("double")),
-        },
+        t if t.is_double() => {
+            let x = match v {
+                J::Number(n) => n.as_f64().ok_or(Bad::Parse("double"))?,
+                J::String(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or(Bad::Parse("double"))?,
+                _ => return Err(Bad::Parse("double")),
+            };
+            check_number(f, x).map(Value::Num)
+        }
         FieldType::Boolean => match v {
             J::Bool(b) => Ok(Value::Bool(*b)),
             J::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
@@ -288,6 +347,18 @@ fn reference(store: &Store, f: &FieldDef, s: &str) -> Result<Value, ApiError> {
             &[f.name],
         )),
     }
+}
+
+/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.sss`, optionally with `Z`.
+fn valid_time(s: &str) -> bool {
+    let t = s.strip_suffix('Z').unwrap_or(s);
+    let (hms, frac) = t.split_once('.').unwrap_or((t, "0"));
+    let parts: Vec<&str> = hms.split(':').collect();
+    let num = |p: &str, max: u32| p.len() == 2 && p.parse::<u32>().is_ok_and(|n| n <= max);
+    (2..=3).contains(&parts.len())
+        && num(parts[0], 23)
+        && parts[1..].iter().all(|p| num(p, 59))
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn valid_email(s: &str) -> bool {

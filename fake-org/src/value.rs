@@ -92,12 +92,10 @@ impl Value {
 /// The stored form of an id string when it names a record kind of this org.
 pub(crate) fn id_value(s: &str) -> Option<Value> {
     let id = crate::ids::normalize(s)?;
-    for (i, o) in schema::OBJECTS.iter().enumerate() {
-        if let Some(row) = o.row_of(&id) {
-            return Some(Value::Id(i as u8, row));
-        }
-    }
-    None
+    let obj = schema::current().by_prefix(&id[..3])?;
+    schema::object(obj)
+        .row_of(&id)
+        .map(|row| Value::Id(obj, row))
 }
 
 /// Appends `s` as a JSON string literal.

@@ -369,6 +369,7 @@ fn start(org: &Org, job: Arc<Job>) {
         let spawned = thread::Builder::new()
             .name("fake-org-bulk".into())
             .spawn(move || {
+                let _schema = schema::enter(org_arc.schema);
                 if let Job::Ingest(j) = &*job2 {
                     process(&org_arc, j);
                 }
