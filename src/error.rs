@@ -199,6 +199,24 @@ pub enum Error {
         /// serde_json's explanation.
         source: serde_json::Error,
     },
+    /// Salesforce no longer covers the start of a replication window (`updated` reaches 30
+    /// days back, `deleted` as little as 15): changes may have been missed, and only a full
+    /// resync (reading every record again) is safe.
+    ResyncNeeded {
+        /// The sObject type.
+        sobject: String,
+        /// The start of the window that was asked for.
+        start: String,
+        /// What Salesforce answered.
+        reason: String,
+    },
+    /// A watermark file of `changes_since` is unreadable or not one sfrest wrote.
+    Watermark {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl Error {
@@ -389,6 +407,19 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::ResyncNeeded {
+                sobject,
+                start,
+                reason,
+            } => write!(
+                f,
+                "{sobject} changes since {start} are no longer available ({reason}): a full resync is needed: read every {sobject} record again (a Bulk API query), then record when that read started with set_watermark and run changes_since from there"
+            ),
+            Error::Watermark { path, problem } => write!(
+                f,
+                "watermark file {}: {problem} (it is left as it is: fix it, or delete it to start again from the last 24 hours)",
+                path.display()
+            ),
             Error::JobTimeout { ids, query, after } => {
                 let first = ids.first().map(String::as_str).unwrap_or_default();
                 let resume = if *query {

@@ -86,9 +86,11 @@ mod bulk;
 mod bulk_csv;
 mod bulk_pages;
 mod cache;
+mod changes;
 mod client;
 mod composite;
 mod config;
+mod datetime;
 mod env;
 mod error;
 #[doc(hidden)]
@@ -96,9 +98,11 @@ pub mod fuzzing;
 mod jwt;
 mod page_guard;
 mod query;
+mod replication;
 mod request;
 mod resolver;
 mod response;
+mod retrieve;
 mod retry;
 mod secret;
 mod sobjects;
@@ -115,11 +119,14 @@ pub use builder::ClientBuilder;
 pub use bulk::{
     Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PARALLEL_DOWNLOADS,
 };
+pub use changes::{Changes, FIRST_RUN_HOURS};
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
 pub use config::{AuthFlow, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
 pub use env::VARIABLES;
 pub use error::{ApiError, Error, Result};
 pub use query::{QueryIter, QueryOptions};
+pub use replication::{Deleted, DeletedRecord, Updated};
+pub use retrieve::RETRIEVE_SIZE;
 pub use secret::Secret;
 pub use sobjects::{RecordResult, SObject, UpsertResult, COLLECTION_SIZE};

@@ -68,6 +68,11 @@ impl Client {
 }
 
 impl SObject {
+    /// The client this handle calls with.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The sObject type's API name.
     pub fn name(&self) -> &str {
         &self.name

@@ -24,7 +24,8 @@ pub(crate) fn route(ctx: &Ctx, rest: &[&str]) -> Response {
         ([], "DELETE") => delete_many(ctx),
         ([], m) => return Response::method_not_allowed(m, "POST,PATCH,DELETE"),
         ([ty], "GET" | "HEAD") => retrieve(ctx, ty),
-        ([_], m) => return Response::method_not_allowed(m, "HEAD,GET"),
+        ([ty], "POST") => crate::retrieve::by_post(ctx, ty),
+        ([_], m) => return Response::method_not_allowed(m, "HEAD,GET,POST"),
         ([ty, field], "PATCH") => {
             upsert_target(ty, field).and_then(|(obj, fi)| write_many(ctx, Op::Upsert(obj, fi)))
         }

@@ -21,13 +21,17 @@ mod data;
 mod describe;
 mod form;
 mod http;
+mod identity;
 mod ids;
 mod jwt;
 mod oauth;
 mod org;
 mod query;
+mod replication;
 mod response;
 mod rest;
+mod retrieve;
+mod rotation;
 mod schema;
 mod search;
 mod seed;
@@ -355,6 +359,53 @@ impl FakeOrg {
         )
     }
 
+    /// Turns refresh-token rotation on or off (default off), as the connected app's "Enable
+    /// Refresh Token Rotation" does: with it on, every refresh answer carries a new
+    /// `refresh_token` and the one used stops working; presenting a used one again revokes its
+    /// successor and every access token issued from the chain.
+    pub fn set_refresh_token_rotation(&self, on: bool) {
+        lock(&self.org.rotation).on = on;
+    }
+
+    /// Whether `token` is a refresh token the `refresh_token` grant accepts now.
+    pub fn refresh_token_valid(&self, token: &str) -> bool {
+        lock(&self.org.refresh_tokens).contains(token)
+    }
+
+    /// Lowers (or raises) the most ids one `updated`/`deleted` answer holds before it fails with
+    /// `EXCEEDED_ID_LIMIT` (Salesforce's limit, the default: 600,000).
+    pub fn set_replication_id_limit(&self, limit: usize) {
+        self.org
+            .replication_id_limit
+            .store(limit, Ordering::Relaxed);
+    }
+
+    /// Holds `latestDateCovered` of `updated`/`deleted` answers at or before `until_ms` (epoch
+    /// milliseconds), as Salesforce does while a transaction that started then is still being
+    /// saved; `None` releases it (the default).
+    pub fn hold_latest_date_covered(&self, until_ms: Option<i64>) {
+        self.org
+            .replication_hold
+            .store(until_ms.unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// Empties the Recycle Bin: records deleted until now are gone from the delete log, and
+    /// `deleted` answers `earliestDateAvailable` as the next second.
+    pub fn empty_recycle_bin(&self) {
+        let next_second = store::whole_seconds(time::now_ms()) + 1000;
+        self.org
+            .delete_log_from
+            .store(next_second, Ordering::Relaxed);
+    }
+
+    /// Gives the connected app its own share of the daily API limit: `Sforce-Limit-Info` then
+    /// carries `per-app-api-usage=used/max(appName=app_name)`, each call adds one, and calls
+    /// fail with 403 REQUEST_LIMIT_EXCEEDED once `used` reaches `max`. `None` removes it (the
+    /// default).
+    pub fn set_app_api_usage(&self, usage: Option<(u64, u64, &str)>) {
+        *lock(&self.org.app_usage) = usage.map(|(u, m, name)| (u, m, name.to_owned()));
+    }
+
     /// Issues a refresh token the `refresh_token` grant accepts.
     pub fn issue_refresh_token(&self) -> String {
         self.org.new_refresh_token()
@@ -436,6 +487,31 @@ impl FakeOrg {
             .zip(values.iter())
             .map(|(f, v)| (f.name.to_owned(), v.to_json()));
         Some(serde_json::Value::Object(map.collect()))
+    }
+
+    /// Sets when a record (live or deleted) was last written: its LastModifiedDate (and
+    /// SystemModstamp where the type has one) becomes `at_ms` (epoch milliseconds, kept to the
+    /// second); for a deleted record that is when it was deleted. For tests of incremental
+    /// jobs (`updated`/`deleted`). Returns false when there is no such record.
+    pub fn backdate(&self, sobject: &str, id: &str, at_ms: i64) -> bool {
+        let Some(obj) = schema::object_index(sobject) else {
+            return false;
+        };
+        let def = schema::object(obj);
+        let Some(row) = ids::normalize(id).and_then(|id| def.row_of(&id)) else {
+            return false;
+        };
+        let mut store = write(&self.org.store);
+        let Some(values) = store.tables[obj as usize].rows.get_mut(row as usize) else {
+            return false;
+        };
+        let at = value::Value::DateTime(store::whole_seconds(at_ms));
+        for name in ["LastModifiedDate", "SystemModstamp"] {
+            if let Some(i) = def.field_index(name) {
+                values[i] = at.clone();
+            }
+        }
+        true
     }
 
     /// Number of live (not deleted) records of a type; 0 for an unknown type.

@@ -7,6 +7,7 @@ use base64::Engine;
 use crate::form::{param, parse_form};
 use crate::org::{lock, Org};
 use crate::response::{json_object, Response};
+use crate::rotation::Outcome;
 use crate::{Host, RecordedRequest};
 
 /// The JWT bearer grant's `grant_type`.
@@ -129,12 +130,39 @@ fn refresh(org: &Org, params: &[(String, String)], client: &Client) -> Response 
     {
         return Response::oauth_error("invalid_client", "invalid client credentials");
     }
-    let known =
-        param(params, "refresh_token").is_some_and(|t| lock(&org.refresh_tokens).contains(t));
-    if !known {
-        return Response::oauth_error("invalid_grant", "expired access/refresh token");
+    let presented = param(params, "refresh_token").unwrap_or("");
+    let known = lock(&org.refresh_tokens).contains(presented);
+    let outcome = lock(&org.rotation).present(presented, known);
+    match outcome {
+        Outcome::Reuse { refresh, access } => {
+            // A spent token came back: its successor and their sessions are revoked.
+            let mut tokens = lock(&org.refresh_tokens);
+            for t in &refresh {
+                tokens.remove(t);
+            }
+            drop(tokens);
+            let mut sessions = crate::org::write(&org.sessions);
+            for t in &access {
+                sessions.remove(t);
+            }
+            Response::oauth_error("invalid_grant", "expired access/refresh token")
+        }
+        _ if !known => Response::oauth_error("invalid_grant", "expired access/refresh token"),
+        Outcome::Keep => success(org, Some("refresh_token api"), true),
+        Outcome::Rotate(chain) => {
+            lock(&org.refresh_tokens).remove(presented);
+            let next = org.new_refresh_token();
+            let access_token = org.new_access_token();
+            lock(&org.rotation).issued(chain, &next, &access_token);
+            grant(
+                org,
+                access_token,
+                Some("refresh_token api"),
+                true,
+                Some(&next),
+            )
+        }
     }
-    success(org, Some("refresh_token api"), true)
 }
 
 /// The JWT bearer grant: no `signature` or `issued_at` in the answer.
@@ -147,7 +175,18 @@ fn jwt_bearer(org: &Org, params: &[(String, String)]) -> Response {
 
 /// Issues a session and writes the token response (`signed`: with signature and issued_at).
 fn success(org: &Org, scope: Option<&str>, signed: bool) -> Response {
-    let access_token = org.new_access_token();
+    grant(org, org.new_access_token(), scope, signed, None)
+}
+
+/// Writes the token response for an access token already issued, with a new refresh token when
+/// the grant rotated one.
+fn grant(
+    org: &Org,
+    access_token: String,
+    scope: Option<&str>,
+    signed: bool,
+    refresh_token: Option<&str>,
+) -> Response {
     let id = format!("{}/id/{}/{}", org.login_url, org.org_id18(), org.user_id);
     let issued_at = crate::time::now_ms().to_string();
     let signature = sign(&org.creds.client_secret, &id, &issued_at);
@@ -161,6 +200,9 @@ fn success(org: &Org, scope: Option<&str>, signed: bool) -> Response {
     ];
     if let Some(scope) = scope {
         members.push(("scope", scope));
+    }
+    if let Some(token) = refresh_token {
+        members.push(("refresh_token", token));
     }
     if !signed {
         members.retain(|(k, _)| *k != "signature" && *k != "issued_at");

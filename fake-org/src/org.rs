@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -60,6 +60,17 @@ pub(crate) struct Org {
     pub password_blocked: AtomicBool,
     pub api_used: AtomicU64,
     pub api_max: AtomicU64,
+    /// The connected app's own share of the daily API limit: used, max, app name (shown as
+    /// `per-app-api-usage` in `Sforce-Limit-Info` when set).
+    pub app_usage: Mutex<Option<(u64, u64, String)>>,
+    /// Most ids a replication answer holds (`EXCEEDED_ID_LIMIT` beyond).
+    pub replication_id_limit: AtomicUsize,
+    /// Deletes before this time (ms) are gone from the delete log (`earliestDateAvailable`).
+    pub delete_log_from: AtomicI64,
+    /// `latestDateCovered` stays before this time (ms): a transaction still being saved.
+    pub replication_hold: AtomicI64,
+    /// Refresh-token rotation.
+    pub rotation: Mutex<crate::rotation::Rotation>,
     pub shutdown: AtomicBool,
     /// The org's time zone (UTC unless set), in which SOQL date literals are evaluated.
     pub time_zone: RwLock<TimeZone>,
@@ -101,6 +112,11 @@ impl Org {
             password_blocked: AtomicBool::new(false),
             api_used: AtomicU64::new(0),
             api_max: AtomicU64::new(100_000),
+            app_usage: Mutex::new(None),
+            replication_id_limit: AtomicUsize::new(crate::replication::ID_LIMIT),
+            delete_log_from: AtomicI64::new(crate::replication::default_delete_log_start()),
+            replication_hold: AtomicI64::new(i64::MAX),
+            rotation: Mutex::new(crate::rotation::Rotation::default()),
             shutdown: AtomicBool::new(false),
             time_zone: RwLock::new(TimeZone::utc()),
             conns: Mutex::new(HashMap::new()),
@@ -189,20 +205,35 @@ impl Org {
     /// Counts one API call; `false` when the daily limit is used up.
     pub(crate) fn charge_api_call(&self) -> bool {
         let max = self.api_max.load(Ordering::Relaxed);
-        self.api_used
+        let org_ok = self
+            .api_used
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
                 (u < max).then_some(u + 1)
             })
-            .is_ok()
+            .is_ok();
+        let mut app = lock(&self.app_usage);
+        let app_ok = match app.as_mut() {
+            Some((used, max, _)) if *used < *max => {
+                *used += 1;
+                true
+            }
+            Some(_) => false,
+            None => true,
+        };
+        org_ok && app_ok
     }
 
     /// The `Sforce-Limit-Info` header value.
     pub(crate) fn limit_info(&self) -> String {
-        format!(
+        let mut info = format!(
             "api-usage={}/{}",
             self.api_used.load(Ordering::Relaxed),
             self.api_max.load(Ordering::Relaxed)
-        )
+        );
+        if let Some((used, max, app)) = lock(&self.app_usage).as_ref() {
+            info.push_str(&format!("; per-app-api-usage={used}/{max}(appName={app})"));
+        }
+        info
     }
 }
 

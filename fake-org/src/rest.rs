@@ -4,7 +4,9 @@ use crate::ctx::{Ctx, NEWEST, OLDEST};
 use crate::form::percent_decode;
 use crate::org::Org;
 use crate::response::Response;
-use crate::{collections, composite, describe, oauth, query, search, sobjects, RecordedRequest};
+use crate::{
+    collections, composite, describe, identity, oauth, query, search, sobjects, RecordedRequest,
+};
 
 /// Answers any request.
 pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
@@ -15,6 +17,15 @@ pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
     let path = req.path.as_str();
     if path == "/services/oauth2/token" || path == "/services/oauth2/token/" {
         return oauth::token(org, req);
+    }
+    if path == "/services/oauth2/userinfo" || path == "/services/oauth2/userinfo/" {
+        return identity::userinfo(org, req);
+    }
+    if let Some(rest) = path.strip_prefix("/id/") {
+        return match rest.trim_end_matches('/').split('/').collect::<Vec<_>>()[..] {
+            [org_id, user_id] => identity::id(org, req, org_id, user_id),
+            _ => Response::not_found(),
+        };
     }
     if path == "/services/data" || path == "/services/data/" {
         return match req.method.as_str() {

@@ -26,6 +26,8 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
         ([], m) => return Response::method_not_allowed(m, "HEAD,GET,POST"),
         (["describe"], "GET" | "HEAD") => return describe::object(ctx, obj),
         (["describe"], m) => return Response::method_not_allowed(m, "HEAD,GET"),
+        (["updated"], "GET" | "HEAD") => return crate::replication::updated(ctx, obj),
+        (["deleted"], "GET" | "HEAD") => return crate::replication::deleted(ctx, obj),
         // A deleted record is simply not found by a read; writes say it is deleted.
         ([id], "GET" | "HEAD") => {
             live_row(&read(&ctx.org.store), obj, id, true).and_then(|row| get(ctx, obj, row))

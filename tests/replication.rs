@@ -1,0 +1,226 @@
+//! The replication API (`updated` / `deleted`) against the fake org: windows, offsets, the id
+//! limit split, and the limits that call for a full resync.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use sfrest::Error;
+use sfrest_fake_org::FakeOrg;
+
+const MIN: i64 = 60_000;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// `2026-11-30T00:00:00Z` for epoch milliseconds (whole seconds).
+fn iso(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let secs = ms.rem_euclid(86_400_000) / 1000;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// A minute well in the past (whole minutes), so that the fake's clock never matters.
+fn past_minute(minutes_ago: i64) -> i64 {
+    let now = now_ms();
+    now - now.rem_euclid(MIN) - minutes_ago * MIN
+}
+
+fn account_at(org: &FakeOrg, name: &str, at: i64) -> String {
+    let id = org.insert("Account", json!({ "Name": name }));
+    assert!(org.backdate("Account", &id, at));
+    id
+}
+
+#[test]
+fn updated_and_deleted_answer_with_salesforces_fields() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let m = past_minute(30);
+    let a = account_at(&org, "A", m + 5_000);
+    let b = account_at(&org, "B", m + 2 * MIN);
+    let outside = account_at(&org, "Outside", m + 20 * MIN);
+    let gone = acct.create(&json!({"Name": "Gone"})).unwrap();
+    acct.delete(&gone).unwrap();
+    assert!(org.backdate("Account", &gone, m + 3 * MIN + 7_000));
+
+    let upd = acct.updated(&iso(m), &iso(m + 10 * MIN + 30_000)).unwrap();
+    assert_eq!(upd.ids, vec![a.clone(), b.clone()]);
+    assert!(!upd.ids.contains(&outside) && !upd.ids.contains(&gone));
+    // Seconds are dropped: the window ends at the minute.
+    assert_eq!(
+        upd.latest_date_covered,
+        iso(m + 10 * MIN).replace('Z', ".000+0000")
+    );
+
+    let del = acct.deleted(&iso(m), &iso(m + 10 * MIN)).unwrap();
+    assert_eq!(del.records.len(), 1);
+    assert_eq!(del.records[0].id, gone);
+    assert_eq!(
+        del.records[0].deleted_date,
+        iso(m + 3 * MIN + 7_000).replace('Z', ".000+0000")
+    );
+    assert!(!del.earliest_date_available.is_empty());
+    assert_eq!(
+        del.latest_date_covered,
+        iso(m + 10 * MIN).replace('Z', ".000+0000")
+    );
+}
+
+#[test]
+fn offsets_are_encoded_and_mean_the_same_instant() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let m = past_minute(120);
+    let a = account_at(&org, "A", m + MIN);
+    let utc = acct.updated(&iso(m), &iso(m + 5 * MIN)).unwrap();
+    // The same window written in UTC+01:30: a '+' sent unencoded would arrive as a space.
+    let shift = |ms: i64| iso(ms + 90 * MIN).replace('Z', "+01:30");
+    org.clear_requests();
+    let zoned = acct.updated(&shift(m), &shift(m + 5 * MIN)).unwrap();
+    assert_eq!(zoned, utc);
+    assert_eq!(zoned.ids, vec![a]);
+    let sent = org.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].query.contains("%2B01%3A30"), "{}", sent[0].query);
+    assert!(sent[0].path.ends_with("/sobjects/Account/updated/"));
+}
+
+#[test]
+fn a_window_over_the_id_limit_is_split_and_merged_in_order() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let m = past_minute(200);
+    let ids: Vec<String> = (0..10)
+        .map(|i| account_at(&org, &format!("N{i}"), m + i * 7 * MIN + 1_000))
+        .collect();
+    let gone: Vec<String> = ids[..6].to_vec();
+    for (i, id) in gone.iter().enumerate() {
+        acct.delete(id).unwrap();
+        assert!(org.backdate("Account", id, m + i as i64 * 11 * MIN));
+    }
+    org.set_replication_id_limit(3);
+    org.clear_requests();
+    let upd = acct.updated(&iso(m), &iso(m + 90 * MIN)).unwrap();
+    assert_eq!(upd.ids, ids[6..].to_vec());
+    let del = acct.deleted(&iso(m), &iso(m + 90 * MIN)).unwrap();
+    let del_ids: Vec<String> = del.records.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(del_ids, gone);
+    assert_eq!(
+        del.latest_date_covered,
+        iso(m + 90 * MIN).replace('Z', ".000+0000")
+    );
+    assert!(
+        org.requests().len() > 4,
+        "the windows were split: {} calls",
+        org.requests().len()
+    );
+
+    // Every id of the limit-sized org answers in one call again.
+    org.set_replication_id_limit(600_000);
+    org.clear_requests();
+    assert_eq!(acct.updated(&iso(m), &iso(m + 90 * MIN)).unwrap(), upd);
+    assert_eq!(org.requests().len(), 1);
+}
+
+#[test]
+fn more_ids_in_one_minute_than_the_limit_is_a_clear_error() {
+    let (org, sf) = common::org_and_client();
+    let m = past_minute(50);
+    for i in 0..3 {
+        account_at(&org, &format!("Same{i}"), m + i * 1_000);
+    }
+    org.set_replication_id_limit(2);
+    let err = sf
+        .sobject("Account")
+        .updated(&iso(m - 10 * MIN), &iso(m + 10 * MIN))
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert!(
+        text.contains("EXCEEDED_ID_LIMIT") && text.contains("minute"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_start_salesforce_no_longer_covers_says_a_full_resync_is_needed() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let now = now_ms();
+    for err in [
+        acct.updated(&iso(now - 31 * 86_400_000), &iso(now))
+            .unwrap_err(),
+        acct.deleted(&iso(now - 16 * 86_400_000), &iso(now))
+            .unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::ResyncNeeded { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("full resync") && text.contains("Account"),
+            "{text}"
+        );
+        assert!(text.contains("INVALID_REPLICATION_DATE"), "{text}");
+    }
+    // 20 days back is fine for updated.
+    acct.updated(&iso(now - 20 * 86_400_000), &iso(now))
+        .unwrap();
+
+    // The Recycle Bin emptied after the start: the delete log no longer reaches back.
+    let start = iso(now - 3_600_000);
+    acct.deleted(&start, &iso(now)).unwrap();
+    org.empty_recycle_bin();
+    let err = acct.deleted(&start, &iso(now)).unwrap_err();
+    assert!(matches!(err, Error::ResyncNeeded { .. }), "{err:?}");
+    assert!(err.to_string().contains("earliestDateAvailable"), "{err}");
+}
+
+#[test]
+fn bad_times_are_refused_before_anything_is_sent() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    org.clear_requests();
+    for (start, end, needle) in [
+        (
+            "2026-11-30T00:00:00",
+            "2026-12-01T00:00:00Z",
+            "2026-11-30T00:00:00",
+        ),
+        ("2026-11-30T00:00:00Z", "tomorrow", "tomorrow"),
+        (
+            "2026-11-30T00:00:10Z",
+            "2026-11-30T00:00:50Z",
+            "a minute before",
+        ),
+        (
+            "2026-12-01T00:00:00Z",
+            "2026-11-30T00:00:00Z",
+            "a minute before",
+        ),
+    ] {
+        let err = acct.updated(start, end).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+        assert!(err.to_string().contains(needle), "{err}");
+        assert!(acct.deleted(start, end).is_err());
+    }
+    assert!(org.requests().is_empty());
+}
