@@ -2,8 +2,9 @@
 
 use serde::Deserialize;
 
-use crate::config::{normalize_base_url, AuthFlow, Config, PrivateKey};
+use crate::config::{normalize_base_url, Config, PrivateKey};
 use crate::error::{Error, Result};
+use crate::flow::AuthFlow;
 use crate::jwt::{default_audience, SigningKey};
 use crate::secret::Secret;
 use crate::transport::{excerpt, Body, Call, Reply, Transport};
@@ -216,83 +217,5 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
                 excerpt(&reply.body)
             },
         }),
-    }
-}
-
-/// What an OAuth error usually means, in words a user can act on.
-pub(crate) fn hint(flow: AuthFlow, error: &str, description: &str) -> Option<&'static str> {
-    let d = description.to_ascii_lowercase();
-    Some(match (error, d.as_str()) {
-        ("invalid_grant", "authentication failure") if flow == AuthFlow::Password => {
-            "usual causes: the security token is not appended to the password (it is needed from IP addresses outside the org's trusted ranges: set SF_SECURITY_TOKEN, reset it under Settings > Reset My Security Token); a wrong username or password; or the org blocks the username-password flow (the default in orgs created since Summer '23; Salesforce retires the flow for connected apps in Winter '27): switch to the client-credentials flow (SF_CLIENT_ID + SF_CLIENT_SECRET with your My Domain SF_LOGIN_URL)"
-        }
-        ("invalid_grant", "audience is invalid") => {
-            "the JWT aud claim must be https://login.salesforce.com (production) or https://test.salesforce.com (sandbox), never the My Domain URL: check SF_JWT_AUDIENCE and SF_LOGIN_URL"
-        }
-        ("invalid_grant", "invalid assertion") => {
-            "the JWT signature does not match the certificate uploaded to the connected app (Use digital signatures), or SF_CLIENT_ID/SF_USERNAME are wrong: check that SF_PRIVATE_KEY_FILE is the key of that certificate"
-        }
-        ("invalid_grant", "expired authorization code") if flow == AuthFlow::Jwt => {
-            "the JWT had already expired when it arrived: check this machine's clock"
-        }
-        ("invalid_grant", "expired access/refresh token") => {
-            "the refresh token was revoked or has expired (per the connected app's refresh token policy): get a new one by authorizing the app again"
-        }
-        ("invalid_grant", "authentication failure") => {
-            "usual causes: wrong credentials, or the flow is not enabled for the connected app"
-        }
-        ("invalid_grant", "request not supported on this domain") => {
-            "the client-credentials flow works only on the org's My Domain login URL: set SF_LOGIN_URL to https://NAME.my.salesforce.com (sandbox: https://NAME--SBX.sandbox.my.salesforce.com), not login.salesforce.com or test.salesforce.com"
-        }
-        ("invalid_grant", d) if d.contains("client credentials user") => {
-            "the connected app has no run-as user: enable the client credentials flow and set its Run As user in the app's policies"
-        }
-        ("invalid_grant", "user hasn't approved this consumer") => {
-            "the connected app is not authorized for this user: set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set"
-        }
-        ("invalid_grant", "login rate exceeded") => {
-            "Salesforce allows 3,600 logins per user per hour: reuse sessions instead of logging in for every call"
-        }
-        ("invalid_grant", "inactive user") => "the user is deactivated or frozen in the org",
-        ("invalid_client_id", _) => {
-            "SF_CLIENT_ID is not the consumer key of a connected app in this org (a new or changed app can take up to 10 minutes to be usable)"
-        }
-        ("invalid_client", _) => "SF_CLIENT_SECRET is not the consumer secret that goes with SF_CLIENT_ID",
-        ("unsupported_grant_type", _) => {
-            "the token request was not accepted for this flow: check that the flow is enabled for the connected app"
-        }
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authentication_failure_names_the_usual_causes() {
-        let h = hint(
-            AuthFlow::Password,
-            "invalid_grant",
-            "authentication failure",
-        )
-        .unwrap();
-        for needle in [
-            "security token",
-            "password",
-            "Summer '23",
-            "Winter '27",
-            "client-credentials",
-        ] {
-            assert!(h.contains(needle), "{needle} missing from {h}");
-        }
-        let h = hint(
-            AuthFlow::ClientCredentials,
-            "invalid_grant",
-            "request not supported on this domain",
-        )
-        .unwrap();
-        assert!(h.contains("My Domain"));
-        assert_eq!(hint(AuthFlow::Password, "weird", "thing"), None);
     }
 }

@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{AuthFlow, Config, PrivateKey};
+use crate::config::{Config, PrivateKey};
 use crate::error::Result;
+use crate::flow::AuthFlow;
 use crate::secret::Secret;
 use crate::Client;
 

@@ -10,8 +10,9 @@ use serde_json::Value;
 use crate::auth::{Authenticator, Session};
 use crate::builder::ClientBuilder;
 use crate::cache::TokenCache;
-use crate::config::{normalize_api_version, normalize_base_url, AuthFlow, Config};
+use crate::config::{normalize_api_version, normalize_base_url, Config};
 use crate::error::{Error, Result};
+use crate::flow::AuthFlow;
 use crate::request::Request;
 use crate::response::into_json;
 use crate::transport::{Body, Transport};
@@ -166,7 +167,7 @@ impl Client {
     /// ```no_run
     /// # let sf = sfrest::Client::from_env()?;
     /// let acct = sf.get("sobjects/Account/001RO000003oLnnYAE", &[("fields", "Name,Industry")])?;
-    /// println!("{}", acct["Name"]);
+    /// println!("{}", acct["Name"].as_str().unwrap_or_default());
     /// # Ok::<_, sfrest::Error>(())
     /// ```
     pub fn get(&self, path: &str, params: &[(&str, &str)]) -> Result<Value> {
@@ -225,7 +226,8 @@ impl Client {
     /// # let sf = sfrest::Client::from_env()?;
     /// let page = sf.query("SELECT Id, Name FROM Account ORDER BY Name LIMIT 10")?;
     /// for rec in page["records"].as_array().into_iter().flatten() {
-    ///     println!("{} {}", rec["Id"], rec["Name"]);
+    ///     let text = |field: &str| rec[field].as_str().unwrap_or_default().to_string();
+    ///     println!("{} {}", text("Id"), text("Name"));
     /// }
     /// # Ok::<_, sfrest::Error>(())
     /// ```

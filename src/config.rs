@@ -1,10 +1,10 @@
 //! Settings: what [`ClientBuilder`] collects, and the rule that picks the login flow.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::flow::AuthFlow;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::url::Origin;
@@ -13,78 +13,6 @@ use crate::url::Origin;
 pub const DEFAULT_LOGIN_URL: &str = "https://login.salesforce.com";
 /// The default REST API version: Spring '26.
 pub const DEFAULT_API_VERSION: &str = "66.0";
-
-/// How the client gets its session.
-///
-/// Unless forced with `SF_AUTH_FLOW` or [`ClientBuilder::auth_flow`](crate::ClientBuilder::auth_flow), the flow follows from which
-/// settings are present, first match wins:
-///
-/// 1. `SF_ACCESS_TOKEN` → [`AuthFlow::AccessToken`] (with `SF_INSTANCE_URL`);
-/// 2. `SF_PRIVATE_KEY_FILE` (or a key given to the builder) → [`AuthFlow::Jwt`];
-/// 3. `SF_REFRESH_TOKEN` → [`AuthFlow::RefreshToken`];
-/// 4. `SF_USERNAME` or `SF_PASSWORD` → [`AuthFlow::Password`];
-/// 5. `SF_CLIENT_ID` or `SF_CLIENT_SECRET` → [`AuthFlow::ClientCredentials`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthFlow {
-    /// OAuth username-password flow: client id and secret, username, password + security token.
-    /// Salesforce retires it for connected apps in Winter '27.
-    Password,
-    /// OAuth client-credentials flow: client id and secret, run as the app's configured user.
-    /// Works only on the org's My Domain login URL.
-    ClientCredentials,
-    /// OAuth JWT bearer flow: client id, username and the private key whose certificate the
-    /// connected app holds. Acts as that user, with no password.
-    Jwt,
-    /// OAuth refresh-token flow: a refresh token issued to the connected app, and its client id
-    /// (and secret, if the app requires it).
-    RefreshToken,
-    /// A ready access token and its instance URL: no login at all.
-    AccessToken,
-}
-
-impl AuthFlow {
-    /// The name used by `SF_AUTH_FLOW`: `password`, `client_credentials`, `jwt`,
-    /// `refresh_token` or `access_token`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthFlow::Password => "password",
-            AuthFlow::ClientCredentials => "client_credentials",
-            AuthFlow::Jwt => "jwt",
-            AuthFlow::RefreshToken => "refresh_token",
-            AuthFlow::AccessToken => "access_token",
-        }
-    }
-
-    /// Whether the flow can log in again by itself when the session expires.
-    pub fn can_relogin(self) -> bool {
-        self != AuthFlow::AccessToken
-    }
-
-    /// Parses an `SF_AUTH_FLOW` value.
-    pub fn parse(name: &str) -> Option<AuthFlow> {
-        match name.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "password" | "username_password" => Some(AuthFlow::Password),
-            "client_credentials" => Some(AuthFlow::ClientCredentials),
-            "jwt" | "jwt_bearer" => Some(AuthFlow::Jwt),
-            "refresh_token" => Some(AuthFlow::RefreshToken),
-            "access_token" => Some(AuthFlow::AccessToken),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for AuthFlow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AuthFlow::Password => "username-password flow",
-            AuthFlow::ClientCredentials => "client-credentials flow",
-            AuthFlow::Jwt => "JWT bearer flow",
-            AuthFlow::RefreshToken => "refresh-token flow",
-            AuthFlow::AccessToken => "access-token flow",
-        })
-    }
-}
 
 /// Where the JWT bearer flow's private key comes from.
 #[derive(Clone, Debug)]

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{normalize_api_version, AuthFlow, Config, PrivateKey};
+use crate::config::{normalize_api_version, Config, PrivateKey};
 use crate::error::{Error, Result};
+use crate::flow::AuthFlow;
 use crate::secret::Secret;
 
 /// Every variable the SDK reads, in the order `.env.example` documents them.

@@ -1,11 +1,10 @@
 //! The one error type of the crate.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::AuthFlow;
+use crate::flow::AuthFlow;
 
 /// Result with [`Error`] as the error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -27,20 +26,25 @@ pub struct ApiError {
     pub fields: Vec<String>,
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.error_code, self.message.trim())?;
-        if !self.fields.is_empty() {
-            write!(f, " (fields: {})", self.fields.join(", "))?;
-        }
-        Ok(())
-    }
+/// The outcome for one record of a `*_many` call, in the order the records were given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordResult {
+    /// The record id, when Salesforce returns one.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Whether this record was saved.
+    pub success: bool,
+    /// Why it was not (`statusCode`, message, fields).
+    #[serde(default)]
+    pub errors: Vec<ApiError>,
+    /// For upserts: whether the record was created (true) or updated (false).
+    #[serde(default)]
+    pub created: Option<bool>,
 }
 
 /// Everything that can go wrong, with what is needed to understand it.
 ///
 /// No variant ever holds a password, token, secret or key.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The settings are incomplete: `missing` names every variable the chosen flow needs.
@@ -179,7 +183,7 @@ pub enum Error {
     /// Bulk API jobs) stopped part way: what was already done is here, and was not undone.
     Partial {
         /// The results of the records already processed, in input order (sObject Collections).
-        results: Vec<crate::RecordResult>,
+        results: Vec<RecordResult>,
         /// Bulk API jobs already uploaded: they keep running in the org (`bulk.jobs(&ids)`).
         job_ids: Vec<String>,
         /// What stopped the rest.
@@ -281,165 +285,6 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::MissingConfig {
-                flow,
-                reason,
-                missing,
-            } => write!(
-                f,
-                "incomplete settings: the {flow} ({reason}) needs {}",
-                missing.join(", ")
-            ),
-            Error::InvalidConfig { setting, message } => {
-                write!(f, "invalid setting {setting}: {message}")
-            }
-            Error::Auth {
-                flow,
-                status,
-                error,
-                description,
-            } => {
-                write!(
-                    f,
-                    "login failed ({flow}): {status} {error}: {description}"
-                )?;
-                if let Some(hint) = crate::auth::hint(*flow, error, description) {
-                    write!(f, ". {hint}")?;
-                }
-                Ok(())
-            }
-            Error::Api {
-                method,
-                path,
-                status,
-                errors,
-            } => {
-                write!(f, "{method} {path} failed with {status}")?;
-                for (i, e) in errors.iter().enumerate() {
-                    f.write_str(if i == 0 { ": " } else { "; " })?;
-                    write!(f, "{e}")?;
-                }
-                if errors.iter().any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED") {
-                    f.write_str(". the org's daily API request limit is used up; retrying soon does not help: check usage with Client::limits() or Client::api_usage()")?;
-                }
-                Ok(())
-            }
-            Error::MultipleChoices { method, path, urls } => write!(
-                f,
-                "{method} {path}: the external id matches {} records: {}",
-                urls.len(),
-                urls.join(", ")
-            ),
-            Error::UnexpectedBody {
-                method,
-                path,
-                status,
-                problem,
-                excerpt,
-            } => {
-                write!(f, "{method} {path} answered {status} with {problem}")?;
-                if !excerpt.is_empty() {
-                    write!(f, ": \"{excerpt}\"")?;
-                }
-                Ok(())
-            }
-            Error::Timeout {
-                method,
-                path,
-                after,
-            } => write!(
-                f,
-                "{method} {path} timed out after {} (the whole call, connect to last byte)",
-                fmt_duration(*after)
-            ),
-            Error::BodyTooLarge {
-                method,
-                path,
-                limit,
-            } => write!(
-                f,
-                "{method} {path}: the response body is larger than the limit of {limit} bytes (raise it with max_response_size)"
-            ),
-            Error::Transport {
-                method,
-                path,
-                message,
-            } => write!(f, "{method} {path} failed: {message}"),
-            Error::SessionExpired { method, path } => write!(
-                f,
-                "{method} {path}: the session expired (INVALID_SESSION_ID) and the access-token flow cannot log in again: set a fresh SF_ACCESS_TOKEN, or credentials for a flow that logs in (client credentials, JWT bearer, refresh token)"
-            ),
-            Error::Refused { url, reason } => write!(f, "refused to call {url}: {reason}"),
-            Error::InvalidArgument { message } => write!(f, "invalid argument: {message}"),
-            Error::Unexpected { message } => write!(f, "unexpected answer: {message}"),
-            Error::Json { context, source } => write!(f, "{context}: {source}"),
-            Error::Io { context, source } => write!(f, "{context}: {source}"),
-            Error::Partial {
-                results,
-                job_ids,
-                source,
-            } => {
-                write!(f, "{source}")?;
-                if !results.is_empty() {
-                    let ok = results.iter().filter(|r| r.success).count();
-                    write!(
-                        f,
-                        "; before that, {} records were processed ({ok} saved): their results are in Error::Partial",
-                        results.len()
-                    )?;
-                }
-                if !job_ids.is_empty() {
-                    write!(
-                        f,
-                        "; bulk jobs {} were already uploaded and keep running (re-attach with bulk.jobs(&ids))",
-                        job_ids.join(", ")
-                    )?;
-                }
-                Ok(())
-            }
-            Error::JobFailed { id, state, message } => {
-                write!(f, "bulk job {id} ended {state}")?;
-                if !message.is_empty() {
-                    write!(f, ": {message}")?;
-                }
-                Ok(())
-            }
-            Error::ResyncNeeded {
-                sobject,
-                start,
-                reason,
-            } => write!(
-                f,
-                "{sobject} changes since {start} are no longer available ({reason}): a full resync is needed: read every {sobject} record again (a Bulk API query), then record when that read started with set_watermark and run changes_since from there"
-            ),
-            Error::Watermark { path, problem } => write!(
-                f,
-                "watermark file {}: {problem} (it is left as it is: fix it, or delete it to start again from the last 24 hours)",
-                path.display()
-            ),
-            Error::JobTimeout { ids, query, after } => {
-                let first = ids.first().map(String::as_str).unwrap_or_default();
-                let resume = if *query {
-                    format!("bulk.query_job(\"{first}\")")
-                } else if ids.len() == 1 {
-                    format!("bulk.job(\"{first}\")")
-                } else {
-                    "bulk.jobs(&ids)".to_string()
-                };
-                write!(
-                    f,
-                    "bulk job {} still running after {}: it keeps running in the org; re-attach later with {resume} and wait again",
-                    ids.join(", "),
-                    fmt_duration(*after),
-                )
-            }
-        }
-    }
-}
-
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -448,14 +293,6 @@ impl std::error::Error for Error {
             Error::Partial { source, .. } => Some(source.as_ref()),
             _ => None,
         }
-    }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
     }
 }
 
@@ -497,11 +334,5 @@ mod tests {
     fn error_is_send_sync() {
         fn check<T: Send + Sync + std::error::Error + 'static>() {}
         check::<Error>();
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(fmt_duration(Duration::from_secs(30)), "30 s");
-        assert_eq!(fmt_duration(Duration::from_millis(250)), "250 ms");
     }
 }

@@ -1,7 +1,7 @@
 //! Entry points for the fuzz targets (`fuzz/`) and the property tests: the parsers that read
 //! what a server sends. Not part of the public API; no stability promise.
 
-use crate::config::AuthFlow;
+use crate::flow::AuthFlow;
 use crate::transport::Reply;
 
 fn reply(status: u16, content_type: Option<&str>, body: &[u8]) -> Reply {

@@ -93,6 +93,8 @@ mod config;
 mod datetime;
 mod env;
 mod error;
+mod error_text;
+mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
 mod jwt;
@@ -122,11 +124,12 @@ pub use bulk::{
 pub use changes::{Changes, FIRST_RUN_HOURS};
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
-pub use config::{AuthFlow, DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
+pub use config::{DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
 pub use env::VARIABLES;
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, RecordResult, Result};
+pub use flow::AuthFlow;
 pub use query::{QueryIter, QueryOptions};
 pub use replication::{Deleted, DeletedRecord, Updated};
 pub use retrieve::RETRIEVE_SIZE;
 pub use secret::Secret;
-pub use sobjects::{RecordResult, SObject, UpsertResult, COLLECTION_SIZE};
+pub use sobjects::{SObject, UpsertResult, COLLECTION_SIZE};

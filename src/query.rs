@@ -20,7 +20,7 @@ use crate::Client;
 /// let opts = QueryOptions::new().include_deleted(true).batch_size(500);
 /// for rec in sf.query_iter_with("SELECT Id, IsDeleted FROM Account", &opts)? {
 ///     let rec = rec?;
-///     println!("{} {}", rec["Id"], rec["IsDeleted"]);
+///     println!("{} deleted: {}", rec["Id"].as_str().unwrap_or_default(), rec["IsDeleted"]);
 /// }
 /// # Ok::<_, sfrest::Error>(())
 /// ```
@@ -193,7 +193,7 @@ impl Client {
     /// # let sf = sfrest::Client::from_env()?;
     /// for rec in sf.query_iter("SELECT Id, Name FROM Account")? {
     ///     let rec = rec?;
-    ///     println!("{}", rec["Name"]);
+    ///     println!("{}", rec["Name"].as_str().unwrap_or_default());
     /// }
     /// # Ok::<_, sfrest::Error>(())
     /// ```

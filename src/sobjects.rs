@@ -1,31 +1,15 @@
 //! One sObject type: records one at a time, and many at a time through sObject Collections.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::{ApiError, Error, Result};
+use crate::error::{Error, RecordResult, Result};
 use crate::url::encode_path_segment;
 use crate::Client;
 
 /// Records per sObject Collections call: Salesforce's maximum.
 pub const COLLECTION_SIZE: usize = 200;
-
-/// The outcome for one record of a `*_many` call, in the order the records were given.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordResult {
-    /// The record id, when Salesforce returns one.
-    #[serde(default)]
-    pub id: Option<String>,
-    /// Whether this record was saved.
-    pub success: bool,
-    /// Why it was not (`statusCode`, message, fields).
-    #[serde(default)]
-    pub errors: Vec<ApiError>,
-    /// For upserts: whether the record was created (true) or updated (false).
-    #[serde(default)]
-    pub created: Option<bool>,
-}
 
 /// The outcome of [`SObject::upsert`].
 #[derive(Clone, Debug, PartialEq, Eq)]

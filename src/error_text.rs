@@ -1,0 +1,454 @@
+//! How an [`Error`] reads: `Display` is the message for people; `Debug` (what `main` prints
+//! when it returns `Err`) is that same message, then the fields for a developer.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{ApiError, Error};
+
+impl fmt::Display for ApiError {
+    /// `CODE: message (fields: A, B)`. A message of several lines (a SOQL error with its caret
+    /// under the query) starts on a line of its own, each line indented alike, so that the caret
+    /// still points at the right column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = self.message.trim_start_matches(['\n', '\r']).trim_end();
+        if message.contains('\n') {
+            write!(f, "{}:", self.error_code)?;
+            for line in message.lines() {
+                write!(f, "\n    {line}")?;
+            }
+            if !self.fields.is_empty() {
+                write!(f, "\n    (fields: {})", self.fields.join(", "))?;
+            }
+            return Ok(());
+        }
+        write!(f, "{}: {}", self.error_code, message.trim_start())?;
+        if !self.fields.is_empty() {
+            write!(f, " (fields: {})", self.fields.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingConfig {
+                flow,
+                reason,
+                missing,
+            } => write!(
+                f,
+                "incomplete settings: the {flow} ({reason}) needs {}",
+                missing.join(", ")
+            ),
+            Error::InvalidConfig { setting, message } => {
+                write!(f, "invalid setting {setting}: {message}")
+            }
+            Error::Auth {
+                flow,
+                status,
+                error,
+                description,
+            } => {
+                write!(
+                    f,
+                    "login failed ({flow}): {status} {error}: {description}"
+                )?;
+                if let Some(hint) = crate::flow::hint(*flow, error, description) {
+                    write!(f, ". {hint}")?;
+                }
+                Ok(())
+            }
+            Error::Api {
+                method,
+                path,
+                status,
+                errors,
+            } => {
+                write!(f, "{method} {path} failed with {status}")?;
+                for (i, e) in errors.iter().enumerate() {
+                    f.write_str(if i == 0 { ": " } else { "; " })?;
+                    write!(f, "{e}")?;
+                }
+                if errors.iter().any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED") {
+                    f.write_str(". the org's daily API request limit is used up; retrying soon does not help: check usage with Client::limits() or Client::api_usage()")?;
+                }
+                Ok(())
+            }
+            Error::MultipleChoices { method, path, urls } => write!(
+                f,
+                "{method} {path}: the external id matches {} records: {}",
+                urls.len(),
+                urls.join(", ")
+            ),
+            Error::UnexpectedBody {
+                method,
+                path,
+                status,
+                problem,
+                excerpt,
+            } => {
+                write!(f, "{method} {path} answered {status} with {problem}")?;
+                if !excerpt.is_empty() {
+                    write!(f, ": \"{excerpt}\"")?;
+                }
+                Ok(())
+            }
+            Error::Timeout {
+                method,
+                path,
+                after,
+            } => write!(
+                f,
+                "{method} {path} timed out after {} (the whole call, connect to last byte)",
+                fmt_duration(*after)
+            ),
+            Error::BodyTooLarge {
+                method,
+                path,
+                limit,
+            } => write!(
+                f,
+                "{method} {path}: the response body is larger than the limit of {limit} bytes (raise it with max_response_size)"
+            ),
+            Error::Transport {
+                method,
+                path,
+                message,
+            } => write!(f, "{method} {path} failed: {message}"),
+            Error::SessionExpired { method, path } => write!(
+                f,
+                "{method} {path}: the session expired (INVALID_SESSION_ID) and the access-token flow cannot log in again: set a fresh SF_ACCESS_TOKEN, or credentials for a flow that logs in (client credentials, JWT bearer, refresh token)"
+            ),
+            Error::Refused { url, reason } => write!(f, "refused to call {url}: {reason}"),
+            Error::InvalidArgument { message } => write!(f, "invalid argument: {message}"),
+            Error::Unexpected { message } => write!(f, "unexpected answer: {message}"),
+            Error::Json { context, source } => write!(f, "{context}: {source}"),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Partial {
+                results,
+                job_ids,
+                source,
+            } => {
+                write!(f, "{source}")?;
+                if !results.is_empty() {
+                    let ok = results.iter().filter(|r| r.success).count();
+                    write!(
+                        f,
+                        "; before that, {} records were processed ({ok} saved): their results are in Error::Partial",
+                        results.len()
+                    )?;
+                }
+                if !job_ids.is_empty() {
+                    write!(
+                        f,
+                        "; bulk jobs {} were already uploaded and keep running (re-attach with bulk.jobs(&ids))",
+                        job_ids.join(", ")
+                    )?;
+                }
+                Ok(())
+            }
+            Error::JobFailed { id, state, message } => {
+                write!(f, "bulk job {id} ended {state}")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Error::ResyncNeeded {
+                sobject,
+                start,
+                reason,
+            } => write!(
+                f,
+                "{sobject} changes since {start} are no longer available ({reason}): a full resync is needed: read every {sobject} record again (a Bulk API query), then record when that read started with set_watermark and run changes_since from there"
+            ),
+            Error::Watermark { path, problem } => write!(
+                f,
+                "watermark file {}: {problem} (it is left as it is: fix it, or delete it to start again from the last 24 hours)",
+                path.display()
+            ),
+            Error::JobTimeout { ids, query, after } => {
+                let first = ids.first().map(String::as_str).unwrap_or_default();
+                let resume = if *query {
+                    format!("bulk.query_job(\"{first}\")")
+                } else if ids.len() == 1 {
+                    format!("bulk.job(\"{first}\")")
+                } else {
+                    "bulk.jobs(&ids)".to_string()
+                };
+                write!(
+                    f,
+                    "bulk job {} still running after {}: it keeps running in the org; re-attach later with {resume} and wait again",
+                    ids.join(", "),
+                    fmt_duration(*after),
+                )
+            }
+        }
+    }
+}
+
+/// The message first, as `Display` writes it (a `main` that returns `Err` prints this), then the
+/// variant and its fields: on one line with `{:?}`, pretty-printed with `{:#?}`.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}\n\ndetails: ")?;
+        if f.alternate() {
+            write!(f, "{:#?}", Fields(self))
+        } else {
+            write!(f, "{:?}", Fields(self))
+        }
+    }
+}
+
+/// The variant and its fields, as `#[derive(Debug)]` would print them.
+struct Fields<'a>(&'a Error);
+
+impl fmt::Debug for Fields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Error::MissingConfig {
+                flow,
+                reason,
+                missing,
+            } => f
+                .debug_struct("MissingConfig")
+                .field("flow", flow)
+                .field("reason", reason)
+                .field("missing", missing)
+                .finish(),
+            Error::InvalidConfig { setting, message } => f
+                .debug_struct("InvalidConfig")
+                .field("setting", setting)
+                .field("message", message)
+                .finish(),
+            Error::Auth {
+                flow,
+                status,
+                error,
+                description,
+            } => f
+                .debug_struct("Auth")
+                .field("flow", flow)
+                .field("status", status)
+                .field("error", error)
+                .field("description", description)
+                .finish(),
+            Error::Api {
+                method,
+                path,
+                status,
+                errors,
+            } => f
+                .debug_struct("Api")
+                .field("method", method)
+                .field("path", path)
+                .field("status", status)
+                .field("errors", errors)
+                .finish(),
+            Error::MultipleChoices { method, path, urls } => f
+                .debug_struct("MultipleChoices")
+                .field("method", method)
+                .field("path", path)
+                .field("urls", urls)
+                .finish(),
+            Error::UnexpectedBody {
+                method,
+                path,
+                status,
+                problem,
+                excerpt,
+            } => f
+                .debug_struct("UnexpectedBody")
+                .field("method", method)
+                .field("path", path)
+                .field("status", status)
+                .field("problem", problem)
+                .field("excerpt", excerpt)
+                .finish(),
+            Error::Timeout {
+                method,
+                path,
+                after,
+            } => f
+                .debug_struct("Timeout")
+                .field("method", method)
+                .field("path", path)
+                .field("after", after)
+                .finish(),
+            Error::BodyTooLarge {
+                method,
+                path,
+                limit,
+            } => f
+                .debug_struct("BodyTooLarge")
+                .field("method", method)
+                .field("path", path)
+                .field("limit", limit)
+                .finish(),
+            Error::SessionExpired { method, path } => f
+                .debug_struct("SessionExpired")
+                .field("method", method)
+                .field("path", path)
+                .finish(),
+            Error::Transport {
+                method,
+                path,
+                message,
+            } => f
+                .debug_struct("Transport")
+                .field("method", method)
+                .field("path", path)
+                .field("message", message)
+                .finish(),
+            Error::Refused { url, reason } => f
+                .debug_struct("Refused")
+                .field("url", url)
+                .field("reason", reason)
+                .finish(),
+            Error::InvalidArgument { message } => f
+                .debug_struct("InvalidArgument")
+                .field("message", message)
+                .finish(),
+            Error::Unexpected { message } => f
+                .debug_struct("Unexpected")
+                .field("message", message)
+                .finish(),
+            Error::JobFailed { id, state, message } => f
+                .debug_struct("JobFailed")
+                .field("id", id)
+                .field("state", state)
+                .field("message", message)
+                .finish(),
+            Error::JobTimeout { ids, query, after } => f
+                .debug_struct("JobTimeout")
+                .field("ids", ids)
+                .field("query", query)
+                .field("after", after)
+                .finish(),
+            Error::Partial {
+                results,
+                job_ids,
+                source,
+            } => f
+                .debug_struct("Partial")
+                .field("results", results)
+                .field("job_ids", job_ids)
+                .field("source", &Fields(source))
+                .finish(),
+            Error::ResyncNeeded {
+                sobject,
+                start,
+                reason,
+            } => f
+                .debug_struct("ResyncNeeded")
+                .field("sobject", sobject)
+                .field("start", start)
+                .field("reason", reason)
+                .finish(),
+            Error::Watermark { path, problem } => f
+                .debug_struct("Watermark")
+                .field("path", path)
+                .field("problem", problem)
+                .finish(),
+            Error::Io { context, source } => f
+                .debug_struct("Io")
+                .field("context", context)
+                .field("source", source)
+                .finish(),
+            Error::Json { context, source } => f
+                .debug_struct("Json")
+                .field("context", context)
+                .field("source", source)
+                .finish(),
+        }
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What Salesforce sends for a misspelt field: the query line, a caret under the bad token.
+    fn soql_error() -> Error {
+        Error::Api {
+            method: "GET",
+            path: "/services/data/v66.0/query".into(),
+            status: 400,
+            errors: vec![ApiError {
+                error_code: "INVALID_FIELD".into(),
+                message: "\nSELECT Id, Nmae FROM Account\n           ^\nERROR at Row:1:Column:12\nNo such column 'Nmae' on entity 'Account'.".into(),
+                fields: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_caret_keeps_pointing_at_its_column() {
+        let text = soql_error().to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "GET /services/data/v66.0/query failed with 400: INVALID_FIELD:"
+        );
+        let query = lines[1];
+        let caret = lines[2];
+        assert!(query.ends_with("SELECT Id, Nmae FROM Account"), "{text}");
+        assert_eq!(caret.trim(), "^", "{text}");
+        assert_eq!(&query[caret.len() - 1..caret.len() + 3], "Nmae", "{text}");
+        assert_eq!(lines[3].trim(), "ERROR at Row:1:Column:12");
+        assert_eq!(lines.len(), 5, "{text}");
+    }
+
+    #[test]
+    fn one_line_messages_stay_on_one_line() {
+        let e = ApiError {
+            error_code: "REQUIRED_FIELD_MISSING".into(),
+            message: " Required fields are missing: [Name] ".into(),
+            fields: vec!["Name".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "REQUIRED_FIELD_MISSING: Required fields are missing: [Name] (fields: Name)"
+        );
+    }
+
+    #[test]
+    fn debug_is_the_message_then_the_fields() {
+        let e = soql_error();
+        let debug = format!("{e:?}");
+        let (message, details) = debug.split_once("\n\ndetails: ").unwrap();
+        assert_eq!(message, e.to_string());
+        assert!(details.starts_with("Api { method: \"GET\", path: \"/services/data/v66.0/query\", status: 400, errors: [ApiError { error_code: \"INVALID_FIELD\""), "{details}");
+        let pretty = format!("{e:#?}");
+        assert!(pretty.starts_with(&e.to_string()), "{pretty}");
+        assert!(
+            pretty.contains("details: Api {\n    method: \"GET\",\n"),
+            "{pretty}"
+        );
+
+        let partial = Error::Partial {
+            results: vec![],
+            job_ids: vec!["750x".into()],
+            source: Box::new(e),
+        };
+        let debug = format!("{partial:?}");
+        assert_eq!(debug.matches("details: ").count(), 1, "{debug}");
+        assert!(debug.contains("source: Api { method: \"GET\""), "{debug}");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_duration(Duration::from_secs(30)), "30 s");
+        assert_eq!(fmt_duration(Duration::from_millis(250)), "250 ms");
+    }
+}
