@@ -37,14 +37,22 @@ fn main() -> Result<(), sfrest::Error> {
     );
 
     let page = sf.query(
-        "SELECT Account.Name, Name, CloseDate FROM Opportunity \
+        "SELECT Account.Name, Name, StageName, CloseDate FROM Opportunity \
          WHERE IsClosed = false ORDER BY CloseDate ASC LIMIT 10",
     )?;
-    println!("next opportunities to close:");
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&page).unwrap_or_default()
-    );
+    println!("\nthe next {} opportunities to close:", page["totalSize"]);
+    for opp in page["records"].as_array().into_iter().flatten() {
+        // Values are serde_json::Value: as_str() gives the text without JSON quotes.
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+        println!(
+            "  {}  {:<28} {:<36} {}",
+            text(&opp["CloseDate"]),
+            text(&opp["Account"]["Name"]),
+            text(&opp["Name"]),
+            text(&opp["StageName"])
+        );
+    }
+    println!();
 
     let created = sf.post(
         "sobjects/Account",
@@ -63,7 +71,8 @@ fn main() -> Result<(), sfrest::Error> {
     )?;
     println!(
         "updated: Name = {}, Industry = {}",
-        acct["Name"], acct["Industry"]
+        acct["Name"].as_str().unwrap_or_default(),
+        acct["Industry"].as_str().unwrap_or_default()
     );
 
     sf.delete(&format!("sobjects/Account/{id}"))?;
