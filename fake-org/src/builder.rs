@@ -5,8 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::data::{self, Pending};
-use crate::org::{write, Org, TimeZone};
+use crate::org::{write, Org};
 use crate::schema::{self, LoadError, ObjectDef};
+use crate::zone::TimeZone;
 use crate::{http, seed, tls, FakeOrg, Host};
 
 /// Sets up a fake org before it starts: see [`FakeOrg::builder`].
@@ -171,12 +172,12 @@ impl FakeOrgBuilder {
     }
 
     /// The org's time zone, in which date literals (`TODAY`, `LAST_N_DAYS:7`) are evaluated:
-    /// `UTC` (the default), or a fixed offset such as `+02:00`, `-05:30`, `GMT+1`. Time zone
-    /// names (`Europe/Paris`) are refused: the fake org has no time zone database.
+    /// `UTC` (the default), a fixed offset (`+02:00`, `GMT-05:00`) or a common Salesforce time
+    /// zone id (`America/Los_Angeles`, `Europe/Paris`, ...; see [`FakeOrg::set_time_zone`]).
     pub fn time_zone(mut self, zone: &str) -> Result<Self, LoadError> {
         self.time_zone = TimeZone::parse(zone).ok_or_else(|| {
             LoadError::new(format!(
-                "time zone {zone:?}: give UTC or a fixed offset such as +02:00 or -05:30"
+                "unknown time zone {zone:?} (use UTC, +hh:mm or a name like America/Los_Angeles)"
             ))
         })?;
         Ok(self)

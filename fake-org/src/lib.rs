@@ -227,15 +227,6 @@ impl FakeOrg {
         FakeOrgBuilder::default()
     }
 
-    /// The org's time zone as Salesforce names it (`GMT`, `GMT+02:00`), and its offset from
-    /// UTC in minutes.
-    pub fn time_zone(&self) -> (String, i32) {
-        (
-            self.org.time_zone.name.clone(),
-            self.org.time_zone.offset_minutes,
-        )
-    }
-
     /// Whether the listeners serve https ([`FakeOrg::start_tls`]).
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()

@@ -34,8 +34,6 @@ pub(crate) struct Org {
     pub my_domain_url: String,
     /// The sObject types this org serves.
     pub schema: &'static Schema,
-    /// The org's time zone: date literals and day boundaries are evaluated in it.
-    pub time_zone: TimeZone,
     pub creds: Credentials,
     /// 15-character organization id.
     pub org_id: String,
@@ -92,7 +90,6 @@ impl Org {
             login_url,
             my_domain_url,
             schema,
-            time_zone,
             creds: default_credentials(),
             org_id,
             user_id: user_id().to_owned(),
@@ -118,7 +115,7 @@ impl Org {
             replication_hold: AtomicI64::new(i64::MAX),
             rotation: Mutex::new(crate::rotation::Rotation::default()),
             shutdown: AtomicBool::new(false),
-            time_zone: RwLock::new(TimeZone::utc()),
+            time_zone: RwLock::new(time_zone),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
         }
@@ -241,63 +238,6 @@ impl Org {
 pub(crate) fn user_id() -> &'static str {
     static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     ID.get_or_init(|| ids::id18("005", 917_004))
-}
-
-/// An org's time zone: a name as Salesforce shows it and its offset from UTC.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct TimeZone {
-    /// `GMT`, `GMT+02:00`, `GMT-05:30`.
-    pub name: String,
-    /// Minutes east of UTC.
-    pub offset_minutes: i32,
-}
-
-impl Default for TimeZone {
-    fn default() -> TimeZone {
-        TimeZone {
-            name: "GMT".into(),
-            offset_minutes: 0,
-        }
-    }
-}
-
-impl TimeZone {
-    /// Reads `UTC`, `GMT`, `Z`, `+02:00`, `-0530`, `UTC+2`, `GMT-05:00`; IANA names are refused
-    /// (the fake org keeps no time zone database, and fixed offsets keep tests reproducible).
-    pub(crate) fn parse(s: &str) -> Option<TimeZone> {
-        let t = s.trim();
-        let rest = ["UTC", "GMT", "Z"]
-            .iter()
-            .find_map(|p| t.strip_prefix(p))
-            .unwrap_or(t);
-        if rest.is_empty() {
-            return Some(TimeZone::default());
-        }
-        let (sign, digits) = match rest.as_bytes()[0] {
-            b'+' => (1, &rest[1..]),
-            b'-' => (-1, &rest[1..]),
-            _ => return None,
-        };
-        let (h, m) = match digits.split_once(':') {
-            Some((h, m)) => (h, m),
-            None if digits.len() == 4 => digits.split_at(2),
-            None => (digits, "0"),
-        };
-        let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-        if !(0..=14).contains(&h) || !(0..60).contains(&m) || h * 60 + m > 14 * 60 {
-            return None;
-        }
-        let offset_minutes = sign * (h * 60 + m);
-        let name = if offset_minutes == 0 {
-            "GMT".to_owned()
-        } else {
-            format!("GMT{}{h:02}:{m:02}", if sign > 0 { '+' } else { '-' })
-        };
-        Some(TimeZone {
-            name,
-            offset_minutes,
-        })
-    }
 }
 
 /// The test user and connected app.
