@@ -1,5 +1,7 @@
 //! Logging in: the OAuth token request of each flow, and what its errors usually mean.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use crate::config::{normalize_base_url, Config, PrivateKey};
@@ -78,6 +80,11 @@ impl Authenticator {
 
     /// Logs in with the configured flow (any flow but [`AuthFlow::AccessToken`]).
     pub fn login(&self, transport: &Transport) -> Result<Session> {
+        self.login_within(transport, self.config.login_timeout)
+    }
+
+    /// [`Authenticator::login`] with this timeout (a re-login gets what is left of the call's).
+    pub fn login_within(&self, transport: &Transport, timeout: Duration) -> Result<Session> {
         let config = &self.config;
         let flow = self.flow;
         let login_url = normalize_base_url("SF_LOGIN_URL", &config.login_url)?;
@@ -165,7 +172,7 @@ impl Authenticator {
             }),
             stream: None,
             sink: None,
-            timeout: config.login_timeout,
+            timeout,
         })?;
         read_token_response(flow, &reply)
     }

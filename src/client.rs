@@ -36,8 +36,8 @@ pub(crate) struct Inner {
     pub transport: Transport,
     pub auth: Authenticator,
     pub session: RwLock<Session>,
-    /// Held while logging in again, so that one thread logs in and the others wait for it.
-    pub login_lock: Mutex<()>,
+    /// The re-login in progress, so that one thread logs in and the others wait for it.
+    pub login_flight: crate::relogin::LoginFlight,
     pub cache: Option<TokenCache>,
     pub api_usage: Mutex<Option<(u64, u64)>>,
 }
@@ -124,7 +124,7 @@ impl Client {
                 transport,
                 auth,
                 session: RwLock::new(session),
-                login_lock: Mutex::new(()),
+                login_flight: Default::default(),
                 cache,
                 api_usage: Mutex::new(None),
             }),

@@ -100,6 +100,7 @@ pub mod fuzzing;
 mod jwt;
 mod page_guard;
 mod query;
+mod relogin;
 mod replication;
 mod request;
 mod resolver;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
+use crate::relogin::Waiting;
 use crate::response::parse_api_usage;
 use crate::secret::Secret;
 use crate::transport::{Body, Call, Reply, Stream};
@@ -35,7 +36,17 @@ impl Client {
         } else {
             config.write_timeout
         };
-        let deadline = Instant::now() + timeout;
+        self.call_within(req, timeout)
+    }
+
+    /// [`Client::call`] with this timeout for the whole call, re-login and replay included.
+    pub(crate) fn call_within(
+        &self,
+        req: &Request<'_>,
+        timeout: Duration,
+    ) -> Result<(Reply, String)> {
+        let started = Instant::now();
+        let deadline = started + timeout;
         let session = self.session();
         let first = self.call_retrying(&session, req, deadline, timeout)?;
         if !session_expired(&first.0) {
@@ -48,7 +59,16 @@ impl Client {
             });
         }
         log::info!("session expired; logging in again");
-        let fresh = self.relogin(session.generation)?;
+        let fresh = self.relogin(
+            session.generation,
+            &Waiting {
+                method: req.method,
+                path: &first.1,
+                started,
+                deadline,
+                timeout,
+            },
+        )?;
         self.call_retrying(&fresh, req, deadline, timeout)
     }
 
@@ -103,30 +123,6 @@ impl Client {
         }
     }
 
-    /// Logs in again unless another thread already did since `seen_generation`.
-    fn relogin(&self, seen_generation: u64) -> Result<Session> {
-        let _guard = self
-            .inner
-            .login_lock
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let current = self.session();
-        if current.generation != seen_generation {
-            return Ok(current);
-        }
-        let mut fresh = self.inner.auth.login(&self.inner.transport)?;
-        fresh.generation = seen_generation + 1;
-        if let Some(cache) = &self.inner.cache {
-            cache.store(&fresh);
-        }
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-        Ok(fresh)
-    }
-
     fn call_once(
         &self,
         session: &Session,
@@ -172,31 +168,61 @@ impl Client {
         timeout: Duration,
     ) -> Result<(Reply, String)> {
         let replayable = stream.is_none();
+        let started = Instant::now();
+        let deadline = started + timeout;
         let mut session = self.session();
         let mut replayed = false;
         loop {
             let (url, shown_path) = self.target(&session, path, params)?;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::Timeout {
+                    method,
+                    path: shown_path,
+                    after: timeout,
+                });
+            }
             let bearer = bearer(&session);
             let headers: [(&'static str, &str); 3] = [
                 ("Authorization", bearer.expose()),
                 ("Accept", "application/json, text/csv"),
                 ("Sforce-Call-Options", "client=sfrest"),
             ];
-            let reply = self.inner.transport.send(Call {
-                method,
-                url: &url,
-                path: &shown_path,
-                headers: &headers,
-                body: None,
-                stream: stream.take(),
-                sink: sink.as_mut().map(|s| &mut **s as &mut dyn std::io::Write),
-                timeout,
-            })?;
+            let reply = self
+                .inner
+                .transport
+                .send(Call {
+                    method,
+                    url: &url,
+                    path: &shown_path,
+                    headers: &headers,
+                    body: None,
+                    stream: stream.take(),
+                    sink: sink.as_mut().map(|s| &mut **s as &mut dyn std::io::Write),
+                    timeout: remaining,
+                })
+                .map_err(|e| match e {
+                    Error::Timeout { method, path, .. } => Error::Timeout {
+                        method,
+                        path,
+                        after: timeout,
+                    },
+                    other => other,
+                })?;
             self.note_usage(&reply);
             if !session_expired(&reply) || !self.inner.auth.flow.can_relogin() {
                 return Ok((reply, shown_path));
             }
-            let fresh = self.relogin(session.generation)?;
+            let fresh = self.relogin(
+                session.generation,
+                &Waiting {
+                    method,
+                    path: &shown_path,
+                    started,
+                    deadline,
+                    timeout,
+                },
+            )?;
             if !replayable || replayed {
                 return Ok((reply, shown_path));
             }

@@ -1,0 +1,258 @@
+//! Logging in again when the session expires: one attempt for all the threads that met the
+//! expired session, whatever its outcome, and never past the deadline of the call that waits.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::auth::Session;
+use crate::error::{Error, Result};
+use crate::Client;
+
+/// The re-login in progress, if any, and how the last one failed.
+#[derive(Default)]
+pub(crate) struct LoginFlight {
+    state: Mutex<Flight>,
+    ended: Condvar,
+}
+
+#[derive(Default)]
+struct Flight {
+    running: bool,
+    /// The last attempt, when it failed: when it ended, and its error.
+    failed: Option<Failure>,
+}
+
+struct Failure {
+    ended: Instant,
+    error: Error,
+    /// It timed out because its caller's deadline came first, before its own login timeout.
+    cut_short: bool,
+}
+
+impl LoginFlight {
+    fn lock(&self) -> MutexGuard<'_, Flight> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The call that needs the new session: its start and deadline, and what to name in a timeout.
+pub(crate) struct Waiting<'a> {
+    pub method: &'static str,
+    pub path: &'a str,
+    pub started: Instant,
+    pub deadline: Instant,
+    pub timeout: Duration,
+}
+
+impl Waiting<'_> {
+    fn timed_out(&self) -> Error {
+        Error::Timeout {
+            method: self.method,
+            path: self.path.to_string(),
+            after: self.timeout,
+        }
+    }
+}
+
+impl Client {
+    /// A session newer than `seen_generation`, which expired for `call`.
+    ///
+    /// The first thread to get here logs in; the threads that meet the same expired session
+    /// while it does wait for its outcome and share it: its new session, or its error when the
+    /// login failed (so a login outage costs one attempt, not one per thread). A failed login
+    /// is shared with every call that started before it ended; a call started after that tries
+    /// again. Nobody waits or logs in past its call's deadline: the login's timeout is cut to
+    /// what is left of it, and running out is that call's [`Error::Timeout`].
+    pub(crate) fn relogin(&self, seen_generation: u64, call: &Waiting<'_>) -> Result<Session> {
+        let flight = &self.inner.login_flight;
+        let mut st = flight.lock();
+        loop {
+            let current = self.session();
+            if current.generation != seen_generation {
+                return Ok(current);
+            }
+            if let Some(failed) = &st.failed {
+                if failed.ended >= call.started {
+                    if !failed.cut_short {
+                        return Err(copy(&failed.error));
+                    }
+                    // Another call's deadline ended that attempt: with little time left, this
+                    // call's ends too; with more than half of it, this call tries itself.
+                    let left = call.deadline.saturating_duration_since(Instant::now());
+                    if left < call.timeout / 2 {
+                        return Err(call.timed_out());
+                    }
+                    if !st.running {
+                        st.failed = None;
+                        break;
+                    }
+                }
+            }
+            if !st.running {
+                break;
+            }
+            let left = call.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(call.timed_out());
+            }
+            st = flight
+                .ended
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        let left = call.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(call.timed_out());
+        }
+        st.running = true;
+        drop(st);
+        let login_timeout = self.inner.auth.config.login_timeout;
+        let timeout = login_timeout.min(left);
+        let result = self.inner.auth.login_within(&self.inner.transport, timeout);
+        let mut st = flight.lock();
+        st.running = false;
+        flight.ended.notify_all();
+        match result {
+            Ok(mut fresh) => {
+                fresh.generation = seen_generation + 1;
+                if let Some(cache) = &self.inner.cache {
+                    cache.store(&fresh);
+                }
+                *self
+                    .inner
+                    .session
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+                st.failed = None;
+                Ok(fresh)
+            }
+            Err(e) => {
+                log::warn!("logging in again failed: {e}");
+                let cut_short = timeout < login_timeout && matches!(e, Error::Timeout { .. });
+                st.failed = Some(Failure {
+                    ended: Instant::now(),
+                    error: copy(&e),
+                    cut_short,
+                });
+                Err(if cut_short { call.timed_out() } else { e })
+            }
+        }
+    }
+}
+
+/// The same error again, for each thread that shares a failed login (`Error` is not `Clone`:
+/// I/O and JSON sources are copied as their kind and text). The kinds a login can end with are
+/// copied as they are; any other is kept as its text.
+fn copy(e: &Error) -> Error {
+    match e {
+        Error::MissingConfig {
+            flow,
+            reason,
+            missing,
+        } => Error::MissingConfig {
+            flow: *flow,
+            reason: reason.clone(),
+            missing: missing.clone(),
+        },
+        Error::InvalidConfig { setting, message } => Error::InvalidConfig {
+            setting,
+            message: message.clone(),
+        },
+        Error::Auth {
+            flow,
+            status,
+            error,
+            description,
+        } => Error::Auth {
+            flow: *flow,
+            status: *status,
+            error: error.clone(),
+            description: description.clone(),
+        },
+        Error::UnexpectedBody {
+            method,
+            path,
+            status,
+            problem,
+            excerpt,
+        } => Error::UnexpectedBody {
+            method,
+            path: path.clone(),
+            status: *status,
+            problem: problem.clone(),
+            excerpt: excerpt.clone(),
+        },
+        Error::Timeout {
+            method,
+            path,
+            after,
+        } => Error::Timeout {
+            method,
+            path: path.clone(),
+            after: *after,
+        },
+        Error::BodyTooLarge {
+            method,
+            path,
+            limit,
+        } => Error::BodyTooLarge {
+            method,
+            path: path.clone(),
+            limit: *limit,
+        },
+        Error::Transport {
+            method,
+            path,
+            message,
+        } => Error::Transport {
+            method,
+            path: path.clone(),
+            message: message.clone(),
+        },
+        Error::Refused { url, reason } => Error::Refused {
+            url: url.clone(),
+            reason: reason.clone(),
+        },
+        Error::Io { context, source } => Error::Io {
+            context: context.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        Error::Json { context, source } => Error::Json {
+            context: context.clone(),
+            source: <serde_json::Error as serde::de::Error>::custom(source.to_string()),
+        },
+        other => Error::Unexpected {
+            message: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_reads_the_same() {
+        let errors = [
+            Error::Auth {
+                flow: crate::AuthFlow::Password,
+                status: 400,
+                error: "invalid_grant".into(),
+                description: "authentication failure".into(),
+            },
+            Error::Timeout {
+                method: "POST",
+                path: "/services/oauth2/token".into(),
+                after: Duration::from_millis(700),
+            },
+            Error::Io {
+                context: "reading".into(),
+                source: std::io::Error::other("gone"),
+            },
+        ];
+        for e in &errors {
+            assert_eq!(copy(e).to_string(), e.to_string());
+        }
+    }
+}
