@@ -24,6 +24,10 @@ pub(crate) struct Session {
     /// Counts logins in this process, so that threads that all saw the same session expire
     /// log in once between them.
     pub generation: u64,
+    /// The identity URL of the token answer (`id`), on the login host.
+    pub identity_url: Option<String>,
+    /// A new refresh token, when the token answer rotated it.
+    pub refresh_token: Option<Secret>,
 }
 
 impl Session {
@@ -35,6 +39,8 @@ impl Session {
             access_token,
             instance_url,
             generation: 0,
+            identity_url: None,
+            refresh_token: None,
         })
     }
 }
@@ -52,6 +58,8 @@ fn origin_of(checked_url: &str) -> Origin {
 struct TokenResponse {
     access_token: Option<String>,
     instance_url: Option<String>,
+    id: Option<String>,
+    refresh_token: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -62,6 +70,11 @@ pub(crate) struct Authenticator {
     pub config: Config,
     pub flow: AuthFlow,
     key: Option<SigningKey>,
+    /// The refresh token to present next when it is no longer the configured one: the last
+    /// one a token answer rotated in, or the one kept in the token cache.
+    rotated: std::sync::Mutex<Option<Secret>>,
+    /// Whether the "rotation without a token cache" warning was given.
+    warned: std::sync::atomic::AtomicBool,
 }
 
 impl Authenticator {
@@ -75,7 +88,28 @@ impl Authenticator {
             (AuthFlow::Jwt, Some(PrivateKey::File(path))) => Some(SigningKey::from_file(path)?),
             _ => None,
         };
-        Ok(Authenticator { config, flow, key })
+        Ok(Authenticator {
+            config,
+            flow,
+            key,
+            rotated: std::sync::Mutex::new(None),
+            warned: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// The refresh token the next refresh presents: the rotated one, else the configured one.
+    pub fn refresh_token(&self) -> Option<Secret> {
+        self.rotated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .or_else(|| self.config.refresh_token.clone())
+    }
+
+    /// Presents `token` at the next refresh instead of the configured one (a rotated token
+    /// kept in the token cache by an earlier run).
+    pub fn adopt_refresh_token(&self, token: Secret) {
+        *self.rotated.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
     }
 
     /// Logs in with the configured flow (any flow but [`AuthFlow::AccessToken`]).
@@ -96,6 +130,7 @@ impl Authenticator {
         let mut params: Vec<(&str, &str)> = Vec::new();
         let password_and_token;
         let assertion;
+        let refresh_token;
         match flow {
             AuthFlow::Password => {
                 password_and_token = Secret::new(format!(
@@ -131,11 +166,11 @@ impl Authenticator {
                 params.push(("assertion", assertion.expose()));
             }
             AuthFlow::RefreshToken => {
+                refresh_token = self.refresh_token();
                 params.push(("grant_type", "refresh_token"));
                 params.push((
                     "refresh_token",
-                    config
-                        .refresh_token
+                    refresh_token
                         .as_ref()
                         .map(Secret::expose)
                         .unwrap_or_default(),
@@ -174,9 +209,25 @@ impl Authenticator {
             sink: None,
             timeout,
         })?;
-        read_token_response(flow, &reply)
+        let session = read_token_response(flow, &reply)?;
+        if let Some(new) = session
+            .refresh_token
+            .as_ref()
+            .filter(|_| flow == AuthFlow::RefreshToken)
+        {
+            self.adopt_refresh_token(new.clone());
+            if config.token_cache.is_none()
+                && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                log::warn!("{ROTATION_WITHOUT_CACHE}");
+            }
+        }
+        Ok(session)
     }
 }
+
+/// The warning for a rotated refresh token that nothing keeps between runs.
+pub(crate) const ROTATION_WITHOUT_CACHE: &str = "the connected app rotates refresh tokens (Refresh Token Rotation): this login used up the refresh token from SF_REFRESH_TOKEN and got a new one, which this process keeps in memory only; the next run will present the used one and fail with 'expired access/refresh token' (and Salesforce then revokes the new one too). Set SF_TOKEN_CACHE to a file path (such as /var/lib/myjob/sfrest-tokens.json) so that sfrest keeps the newest refresh token there for the next run, or turn rotation off for the app";
 
 pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Session> {
     let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
@@ -184,6 +235,8 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
         Some(TokenResponse {
             access_token: Some(token),
             instance_url: Some(instance),
+            id,
+            refresh_token,
             ..
         }) if reply.status == 200 => {
             let instance_url =
@@ -194,6 +247,8 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
                 access_token: Secret::new(token),
                 instance_url,
                 generation: 0,
+                identity_url: id,
+                refresh_token: refresh_token.map(Secret::new),
             })
         }
         Some(TokenResponse {

@@ -17,6 +17,9 @@ use crate::secret::Secret;
 pub(crate) struct TokenCache {
     path: PathBuf,
     key: String,
+    /// Fingerprint of the configured refresh token: a rotated token in the cache is used only
+    /// while the configuration still names the token it descends from.
+    origin: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -29,6 +32,14 @@ struct Entry {
     access_token: String,
     instance_url: String,
     saved_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    identity_url: Option<String>,
+    /// The newest refresh token, when the connected app rotates them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    /// Fingerprint of the configured refresh token that `refresh_token` replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_origin: Option<String>,
 }
 
 impl TokenCache {
@@ -42,7 +53,32 @@ impl TokenCache {
             config.client_id.as_deref().unwrap_or(""),
             config.username.as_deref().unwrap_or("")
         );
-        Some(TokenCache { path, key })
+        let origin = config
+            .refresh_token
+            .as_ref()
+            .map(|t| fingerprint(t.expose()));
+        Some(TokenCache { path, key, origin })
+    }
+
+    /// The rotated refresh token kept by an earlier run, if it replaced the configured one (a
+    /// refresh token put in the settings since then wins over it).
+    pub fn refresh_token(&self) -> Option<Secret> {
+        let file = self.read()?;
+        let entry = file.sessions.get(&self.key)?;
+        let token = entry.refresh_token.as_ref()?;
+        if entry.refresh_origin.is_some() && entry.refresh_origin == self.origin {
+            log::debug!(
+                "using the rotated refresh token from {}",
+                self.path.display()
+            );
+            Some(Secret::new(token.clone()))
+        } else {
+            log::info!(
+                "ignoring the rotated refresh token in {}: SF_REFRESH_TOKEN has changed since it was saved",
+                self.path.display()
+            );
+            None
+        }
     }
 
     /// The cached session, if there is a readable one. Problems are warnings, never errors.
@@ -50,7 +86,8 @@ impl TokenCache {
         let file = self.read()?;
         let entry = file.sessions.get(&self.key)?;
         match Session::ready(Secret::new(entry.access_token.clone()), &entry.instance_url) {
-            Ok(session) => {
+            Ok(mut session) => {
+                session.identity_url = entry.identity_url.clone();
                 log::debug!("using the cached session from {}", self.path.display());
                 Some(session)
             }
@@ -66,8 +103,18 @@ impl TokenCache {
 
     /// Saves the session: written to a temporary file with mode 0600, then renamed over the
     /// cache, so a reader never sees half a file. Failures are logged, not returned.
+    /// A rotated refresh token in `session` is kept; without one, the entry's earlier refresh
+    /// token stays.
     pub fn store(&self, session: &Session) {
         let mut file = self.read().unwrap_or_default();
+        let (refresh_token, refresh_origin) = match &session.refresh_token {
+            Some(t) => (Some(t.expose().to_string()), self.origin.clone()),
+            None => file
+                .sessions
+                .get(&self.key)
+                .map(|e| (e.refresh_token.clone(), e.refresh_origin.clone()))
+                .unwrap_or_default(),
+        };
         let saved_at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -78,6 +125,9 @@ impl TokenCache {
                 access_token: session.access_token.expose().to_string(),
                 instance_url: session.instance_url.clone(),
                 saved_at,
+                identity_url: session.identity_url.clone(),
+                refresh_token,
+                refresh_origin,
             },
         );
         if let Err(e) = write_atomically(&self.path, &file) {
@@ -108,6 +158,15 @@ impl TokenCache {
             }
         }
     }
+}
+
+/// A short SHA-256 fingerprint of a token (never the token itself).
+fn fingerprint(token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    digest.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn write_atomically(path: &Path, file: &CacheFile) -> std::io::Result<()> {

@@ -40,6 +40,7 @@ pub(crate) struct Inner {
     pub login_flight: crate::relogin::LoginFlight,
     pub cache: Option<TokenCache>,
     pub api_usage: Mutex<Option<(u64, u64)>>,
+    pub app_api_usage: Mutex<Option<(u64, u64)>>,
 }
 
 impl fmt::Debug for Client {
@@ -100,6 +101,11 @@ impl Client {
         let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots);
         let cache = TokenCache::for_config(&config);
         let auth = Authenticator::new(config, flow)?;
+        if flow == AuthFlow::RefreshToken {
+            if let Some(token) = cache.as_ref().and_then(TokenCache::refresh_token) {
+                auth.adopt_refresh_token(token);
+            }
+        }
         let cached = cache.as_ref().and_then(TokenCache::load);
         let session = match (
             flow,
@@ -127,6 +133,7 @@ impl Client {
                 login_flight: Default::default(),
                 cache,
                 api_usage: Mutex::new(None),
+                app_api_usage: Mutex::new(None),
             }),
         })
     }

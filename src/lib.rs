@@ -97,6 +97,7 @@ mod error_text;
 mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
+mod identity;
 mod jwt;
 mod page_guard;
 mod query;

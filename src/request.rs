@@ -250,10 +250,20 @@ impl Client {
     }
 
     fn note_usage(&self, reply: &Reply) {
-        if let Some(usage) = reply.header("sforce-limit-info").and_then(parse_api_usage) {
+        let Some(header) = reply.header("sforce-limit-info") else {
+            return;
+        };
+        if let Some(usage) = parse_api_usage(header) {
             *self
                 .inner
                 .api_usage
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(usage);
+        }
+        if let Some(usage) = crate::response::parse_app_api_usage(header) {
+            *self
+                .inner
+                .app_api_usage
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()) = Some(usage);
         }

@@ -126,9 +126,36 @@ pub(crate) fn parse_api_usage(header: &str) -> Option<(u64, u64)> {
     Some((used.trim().parse().ok()?, max.trim().parse().ok()?))
 }
 
+/// Parses the connected app's share from `Sforce-Limit-Info`:
+/// `api-usage=25/5000; per-app-api-usage=17/250(appName=sample-connected-app)`.
+pub(crate) fn parse_app_api_usage(header: &str) -> Option<(u64, u64)> {
+    let rest = header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("per-app-api-usage="))?;
+    let counts = rest.split('(').next()?;
+    let (used, max) = counts.trim().split_once('/')?;
+    Some((used.trim().parse().ok()?, max.trim().parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_app_usage_is_read_apart_from_the_orgs() {
+        let h = "api-usage=25/5000; per-app-api-usage=17/250(appName=sample-connected-app)";
+        assert_eq!(parse_app_api_usage(h), Some((17, 250)));
+        assert_eq!(parse_api_usage(h), Some((25, 5000)));
+        assert_eq!(parse_app_api_usage("api-usage=25/5000"), None);
+        assert_eq!(
+            parse_app_api_usage("api-bursts=1/750;per-app-api-usage=3/9"),
+            Some((3, 9))
+        );
+        assert_eq!(
+            parse_app_api_usage("per-app-api-usage=x/9(appName=a)"),
+            None
+        );
+    }
 
     fn reply(status: u16, ct: &str, body: &str) -> Reply {
         Reply {

@@ -1,0 +1,240 @@
+//! Refresh-token rotation: each token answer's new refresh token is used for the next refresh
+//! and kept in the token cache for the next run. Tested within one process (several re-logins)
+//! and over two processes (this test binary runs itself as the job, twice).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, Once};
+
+use sfrest::Client;
+use sfrest_fake_org::{FakeOrg, RecordedRequest};
+
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= log::Level::Warn
+    }
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            LINES.lock().unwrap().push(record.args().to_string());
+        }
+    }
+    fn flush(&self) {}
+}
+
+fn capture_warnings() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        log::set_logger(&Capture).unwrap();
+        log::set_max_level(log::LevelFilter::Warn);
+    });
+}
+
+/// The refresh tokens presented to the token endpoint, in order.
+fn presented(org: &FakeOrg) -> Vec<String> {
+    org.requests()
+        .iter()
+        .filter(|r: &&RecordedRequest| r.path == "/services/oauth2/token")
+        .filter_map(|r| {
+            let body = String::from_utf8_lossy(&r.body).into_owned();
+            body.split('&')
+                .find_map(|p| p.strip_prefix("refresh_token="))
+                .map(percent_decode)
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(if b[i] == b'+' { b' ' } else { b[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sfrest-rotation-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rotating_client(org: &FakeOrg, refresh: &str, cache: Option<&Path>) -> Client {
+    let mut b = Client::builder()
+        .login_url(org.login_url())
+        .client_id(org.credentials().client_id)
+        .refresh_token(refresh);
+    if let Some(path) = cache {
+        b = b.token_cache(path);
+    }
+    b.build().expect("refresh-token login")
+}
+
+#[test]
+fn each_relogin_presents_the_token_the_last_answer_rotated_in() {
+    capture_warnings();
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let sf = rotating_client(&org, &r0, None);
+    assert!(!org.refresh_token_valid(&r0), "r0 is spent");
+    for _ in 0..2 {
+        org.expire_sessions();
+        sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    }
+    let tokens = presented(&org);
+    assert_eq!(tokens.len(), 3, "one login and two re-logins");
+    assert_eq!(tokens[0], r0);
+    assert!(tokens[1] != tokens[0] && tokens[2] != tokens[1] && tokens[2] != tokens[0]);
+    assert!(
+        !org.refresh_token_valid(&tokens[2]),
+        "spent by the last re-login"
+    );
+    assert_eq!(org.login_count(), 3);
+
+    // With rotation and no cache, the warning says what will happen and what to do.
+    let warnings: Vec<String> = LINES
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("rotates refresh tokens"))
+        .cloned()
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("next run will"), "{}", warnings[0]);
+    assert!(warnings[0].contains("SF_TOKEN_CACHE"), "{}", warnings[0]);
+    assert!(!warnings[0].contains(&r0));
+}
+
+#[test]
+fn a_second_client_on_the_same_cache_uses_the_rotated_token() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let cache = temp_dir("same-cache").join("tokens.json");
+    let first = rotating_client(&org, &r0, Some(&cache));
+    first.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    let kept = std::fs::read_to_string(&cache).unwrap();
+    drop(first);
+
+    // The next "run" still has the stale r0 in its settings.
+    org.expire_sessions();
+    let second = rotating_client(&org, &r0, Some(&cache));
+    second.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    org.expire_sessions();
+    second.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    let tokens = presented(&org);
+    assert_eq!(tokens.len(), 3, "{tokens:?}");
+    assert_eq!(tokens[0], r0);
+    assert!(
+        kept.contains(&tokens[1]),
+        "the cache kept the rotated token"
+    );
+    assert!(
+        !tokens[1..].contains(&r0),
+        "the stale token is never presented again"
+    );
+}
+
+#[test]
+fn a_new_refresh_token_in_the_settings_wins_over_the_cached_one() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let cache = temp_dir("new-setting").join("tokens.json");
+    rotating_client(&org, &r0, Some(&cache));
+    // The app was authorized again: a fresh token in .env.
+    let fresh = org.issue_refresh_token();
+    org.expire_sessions();
+    let sf = rotating_client(&org, &fresh, Some(&cache));
+    sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    let tokens = presented(&org);
+    assert_eq!(tokens.last(), Some(&fresh), "{tokens:?}");
+}
+
+/// The job run by `two_runs_in_two_processes_share_the_rotated_token`: a plain
+/// `Client::from_env()` with the `.env` of its working directory. Does nothing unless started
+/// by that test.
+#[test]
+#[ignore = "started as a child process by two_runs_in_two_processes_share_the_rotated_token"]
+fn rotation_child_job() {
+    if std::env::var_os("SFREST_ROTATION_CHILD").is_none() {
+        return;
+    }
+    let sf = Client::from_env().expect("the child job logs in");
+    let page = sf
+        .query("SELECT Id FROM Account LIMIT 1")
+        .expect("the child job's query");
+    println!("CHILD-OK {}", page["totalSize"]);
+}
+
+fn run_child(dir: &Path) -> (bool, String) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "rotation_child_job",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .current_dir(dir)
+    .env("SFREST_ROTATION_CHILD", "1");
+    for var in sfrest::VARIABLES {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("start the child job");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success() && text.contains("CHILD-OK"), text)
+}
+
+#[test]
+fn two_runs_in_two_processes_share_the_rotated_token() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let dir = temp_dir("two-processes");
+    let cache = dir.join("tokens.json");
+    std::fs::write(
+        dir.join(".env"),
+        format!(
+            "SF_LOGIN_URL={}\nSF_CLIENT_ID={}\nSF_REFRESH_TOKEN={r0}\nSF_TOKEN_CACHE={}\n",
+            org.login_url(),
+            org.credentials().client_id,
+            cache.display()
+        ),
+    )
+    .unwrap();
+
+    let (ok, text) = run_child(&dir);
+    assert!(ok, "first run: {text}");
+    assert!(!org.refresh_token_valid(&r0));
+    // The second run finds the first one's session expired: it must refresh, and r0 (still
+    // in its .env) is spent.
+    org.expire_sessions();
+    let (ok, text) = run_child(&dir);
+    assert!(ok, "second run: {text}");
+    let tokens = presented(&org);
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    assert_eq!(tokens[0], r0);
+    assert_ne!(tokens[1], r0);
+    assert!(!text.contains(&r0) && !text.contains(&tokens[1]));
+    // A third run reuses the cached session: no login at all.
+    let (ok, text) = run_child(&dir);
+    assert!(ok, "third run: {text}");
+    assert_eq!(presented(&org).len(), 2);
+}
