@@ -24,6 +24,7 @@ mod http;
 mod identity;
 mod ids;
 mod jwt;
+mod limits;
 mod oauth;
 mod org;
 mod query;

@@ -128,7 +128,7 @@ pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
         (["jobs", rest @ ..], _) => crate::bulk::route(ctx, rest),
         (["search"], "GET" | "HEAD") => search::run(ctx),
         (["search"], m) => Response::method_not_allowed(m, "HEAD,GET"),
-        (["limits"], "GET" | "HEAD") => limits(ctx),
+        (["limits"], "GET" | "HEAD") => crate::limits::limits(ctx),
         (["limits"], m) => Response::method_not_allowed(m, "HEAD,GET"),
         _ => Response::not_found(),
     }
@@ -145,18 +145,6 @@ fn resources(ctx: &Ctx) -> Response {
             "composite": format!("{b}/composite"),
             "search": format!("{b}/search"),
             "sobjects": format!("{b}/sobjects"),
-        }),
-    )
-}
-
-fn limits(ctx: &Ctx) -> Response {
-    let (used, max) = ctx.org.limit_counts();
-    Response::json_value(
-        200,
-        &serde_json::json!({
-            "DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used)},
-            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
-            "DailyBulkV2QueryFileStorageMB": {"Max": 976_562, "Remaining": 976_562},
         }),
     )
 }

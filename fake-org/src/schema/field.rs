@@ -177,7 +177,6 @@ pub(crate) struct FieldDef {
 
 /// A child relationship: lookups of `child.field` to this object, named `name` in SOQL.
 #[derive(Clone, Copy, Debug)]
-#[allow(dead_code)] // cascade_delete: read by the describe answers next
 pub(crate) struct ChildRel {
     pub child: &'static str,
     pub field: &'static str,

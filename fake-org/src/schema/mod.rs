@@ -21,7 +21,6 @@ pub(crate) use load::{build_schema, load_describe};
 
 /// One sObject type.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // custom and describe: read by the describe answers next
 pub(crate) struct ObjectDef {
     pub name: &'static str,
     pub label: &'static str,
@@ -201,12 +200,6 @@ impl ObjectDef {
                 .field_index("OwnerId")
                 .filter(|&i| self.fields[i].ty == FieldType::Reference),
         })
-    }
-
-    /// The field shown as the record's name (`Name`, or the field the describe marks).
-    #[allow(dead_code)] // read by the describe answers next
-    pub(crate) fn name_field(&self) -> Option<&'static FieldDef> {
-        self.fields.iter().find(|f| f.name_field)
     }
 
     /// The 18-character id of row `row`.
