@@ -20,6 +20,16 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 95 * 1000 * 1000;
 /// Result pages of a query job downloaded at once, by default (see [`Bulk::parallel_downloads`]).
 pub const DEFAULT_PARALLEL_DOWNLOADS: usize = 4;
 
+/// The first poll of a job, by default (see [`Bulk::poll_interval`]).
+pub const DEFAULT_POLL_FIRST: Duration = Duration::from_millis(250);
+/// The longest wait between two polls, by default (see [`Bulk::poll_interval`]).
+pub const DEFAULT_POLL_MAX: Duration = Duration::from_secs(30);
+
+/// The wait before the next poll, `waited` into a wait: a quarter of it, within `[first, max]`.
+pub(crate) fn next_poll_wait(waited: Duration, first: Duration, max: Duration) -> Duration {
+    (waited / 4).clamp(first, max.max(first))
+}
+
 /// A Bulk API 2.0 job's state and counters, as Salesforce reports them.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -86,8 +96,8 @@ impl Client {
     pub fn bulk(&self) -> Bulk {
         Bulk {
             client: self.clone(),
-            poll_first: Duration::from_secs(1),
-            poll_max: Duration::from_secs(30),
+            poll_first: DEFAULT_POLL_FIRST,
+            poll_max: DEFAULT_POLL_MAX,
             wait_timeout: Duration::from_secs(30 * 60),
             transfer_timeout: Duration::from_secs(10 * 60),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
@@ -98,7 +108,12 @@ impl Client {
 }
 
 impl Bulk {
-    /// Polling starts at `first` and doubles up to `max`. Default 1 s, doubling to 30 s.
+    /// How `wait` polls: the first poll `first` after the start, then each wait a quarter of
+    /// the time waited so far (at least `first`, at most `max`), so a finished job is noticed
+    /// within about a quarter of its run time, while a long wait costs one call per `max`.
+    /// Default 250 ms and 30 s: a job of 2 s costs 8 polls, 10 s 15, 1 minute 23; an hour of
+    /// waiting about 140, and 120 each further hour (every poll is an API call). A job already
+    /// final when `wait` is called costs one poll.
     pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
         // At least 10 ms: a zero interval would spend an API call per spin.
         self.poll_first = first.max(Duration::from_millis(10));
@@ -353,14 +368,25 @@ impl Bulk {
         self.json("PATCH", &path, &json!({"state": state}))
     }
 
-    /// Polls `refresh` with backoff until every job is final, reporting progress.
-    fn poll<F, P>(&self, ids: &[String], mut refresh: F, mut progress: P) -> Result<()>
+    /// Polls `refresh` with backoff until every job is final, reporting progress. `known`: the
+    /// jobs as last seen; when one is still running the first poll waits `poll_first` (a poll
+    /// right away would only repeat what the job's creation answered).
+    fn poll<F, P>(
+        &self,
+        ids: &[String],
+        known: &[JobInfo],
+        mut refresh: F,
+        mut progress: P,
+    ) -> Result<()>
     where
         F: FnMut() -> Result<Vec<JobInfo>>,
         P: FnMut(&[JobInfo]),
     {
         let started = Instant::now();
-        let mut wait = self.poll_first;
+        if !known.iter().all(JobInfo::is_final) {
+            std::thread::sleep(self.poll_first.min(self.wait_timeout));
+        }
+        let mut wait = next_poll_wait(started.elapsed(), self.poll_first, self.poll_max);
         let mut last: Vec<(String, u64)> = Vec::new();
         loop {
             let infos = refresh()?;
@@ -402,7 +428,7 @@ impl Bulk {
                 });
             }
             std::thread::sleep(wait);
-            wait = wait.saturating_mul(2).min(self.poll_max);
+            wait = next_poll_wait(started.elapsed(), self.poll_first, self.poll_max);
         }
     }
 
@@ -538,6 +564,7 @@ impl IngestJob {
         let mut latest = self.jobs.clone();
         let result = bulk.poll(
             &ids,
+            &self.jobs,
             || self.fetch(),
             |infos| {
                 latest = infos.to_vec();
@@ -616,6 +643,7 @@ impl QueryJob {
         let mut latest = self.info.clone();
         let result = self.bulk.poll(
             &ids,
+            std::slice::from_ref(&self.info),
             || Ok(vec![self.bulk.get_info("query", &self.info.id)?]),
             |infos| {
                 latest = infos[0].clone();
@@ -791,5 +819,45 @@ fn io_error(context: &str, source: std::io::Error) -> Error {
     Error::Io {
         context: context.to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls until a job of `secs` is seen final, on the default schedule (no time spent
+    /// in the calls themselves).
+    fn polls_for(secs: f64) -> (u32, f64) {
+        let mut t = DEFAULT_POLL_FIRST;
+        let mut n = 1;
+        while t.as_secs_f64() < secs {
+            t += next_poll_wait(t, DEFAULT_POLL_FIRST, DEFAULT_POLL_MAX);
+            n += 1;
+        }
+        (n, t.as_secs_f64())
+    }
+
+    #[test]
+    fn the_default_schedule_is_what_the_docs_say() {
+        assert_eq!(polls_for(2.0).0, 8);
+        assert_eq!(polls_for(10.0).0, 15);
+        assert_eq!(polls_for(60.0).0, 23);
+        let (hour, _) = polls_for(3600.0);
+        assert!((138..=144).contains(&hour), "{hour}");
+        assert_eq!(polls_for(7200.0).0 - hour, 120);
+        // Noticed within a quarter of the run time (plus the first poll).
+        for secs in [1.0, 2.0, 3.0, 7.0, 30.0, 100.0] {
+            let (_, seen) = polls_for(secs);
+            assert!(seen <= secs * 1.25 + 0.25, "{secs} s job seen at {seen}");
+        }
+        assert_eq!(
+            next_poll_wait(
+                Duration::from_secs(3600),
+                DEFAULT_POLL_FIRST,
+                DEFAULT_POLL_MAX
+            ),
+            DEFAULT_POLL_MAX
+        );
     }
 }
