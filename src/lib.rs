@@ -101,6 +101,8 @@ mod identity;
 mod jwt;
 mod page_guard;
 mod query;
+mod query_csv;
+mod query_page;
 mod relogin;
 mod replication;
 mod request;

@@ -2,12 +2,14 @@
 
 use std::marker::PhantomData;
 
+use std::thread::JoinHandle;
+
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::page_guard::PageGuard;
+use crate::query_page::RawPage;
 use crate::request::Request;
 use crate::response::api_error;
 use crate::Client;
@@ -24,14 +26,26 @@ use crate::Client;
 /// }
 /// # Ok::<_, sfrest::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct QueryOptions {
     include_deleted: bool,
     batch_size: Option<u32>,
+    prefetch: bool,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            include_deleted: false,
+            batch_size: None,
+            prefetch: true,
+        }
+    }
 }
 
 impl QueryOptions {
-    /// The defaults: live rows only, Salesforce's page size (2,000).
+    /// The defaults: live rows only, Salesforce's page size (2,000), the next page fetched
+    /// ahead.
     pub fn new() -> Self {
         Self::default()
     }
@@ -49,6 +63,15 @@ impl QueryOptions {
         self
     }
 
+    /// Fetch the next page while the caller works through the current one (on a thread of
+    /// its own, over the shared pool), so the round trip overlaps the work: at most two pages
+    /// in memory. An iteration stopped early may then have fetched one page more than it read
+    /// (one API call). Default `true`.
+    pub fn prefetch(mut self, yes: bool) -> Self {
+        self.prefetch = yes;
+        self
+    }
+
     fn resource(&self) -> &'static str {
         if self.include_deleted {
             "queryAll"
@@ -62,48 +85,51 @@ impl QueryOptions {
     }
 }
 
-/// One page of a query result, records typed as `T`.
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct Page<T> {
-    #[serde(rename = "totalSize", default)]
-    total_size: Option<u64>,
-    #[serde(rename = "nextRecordsUrl", default)]
-    next_records_url: Option<String>,
-    #[serde(default = "Vec::new")]
-    records: Vec<T>,
-}
+/// A page being fetched on a thread of its own: the page and the path to show in errors.
+type Fetch = JoinHandle<Result<(RawPage, String)>>;
 
 /// The records of a query, fetched a page at a time as the iteration reaches them.
 ///
-/// At most one page is held in memory. An error (on any page) is yielded as an `Err` item, after
-/// which the iterator ends. A server whose `nextRecordsUrl` leads back to a page already read,
-/// or whose pages bring far more records than its `totalSize` (over twice as many, plus
-/// 2,000), gets [`Error::Unexpected`] naming the problem, before any further call.
+/// While you work through a page, the next one is already being fetched (see
+/// [`QueryOptions::prefetch`]): at most two pages are held in memory, as JSON text, and each
+/// record is parsed only when it is reached. An error (on any page) is yielded as an `Err`
+/// item, after which the iterator ends. A server whose `nextRecordsUrl` leads back to a page
+/// already read, or whose pages bring far more records than its `totalSize` (over twice as
+/// many, plus 2,000), gets [`Error::Unexpected`] naming the problem, before any further call.
 pub struct QueryIter<T = Value> {
     client: Client,
     options: QueryOptions,
-    records: std::vec::IntoIter<T>,
+    page: RawPage,
+    /// The path of the current page, for errors.
+    shown: String,
     next_url: Option<String>,
+    /// The next page, being fetched on a thread of its own: its URL and the fetch.
+    ahead: Option<(String, Fetch)>,
     total_size: u64,
     guard: PageGuard,
+    /// The guard refused the next pointer: the error to yield once this page is read.
+    refused: Option<Error>,
     failed: bool,
     _marker: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> QueryIter<T> {
     fn start(client: &Client, soql: &str, options: &QueryOptions) -> Result<Self> {
+        let (page, shown) = fetch_page(client, options, options.resource(), &[("q", soql)])?;
         let mut iter = QueryIter {
             client: client.clone(),
             options: options.clone(),
-            records: Vec::new().into_iter(),
+            page: RawPage::empty(),
+            shown: String::new(),
             next_url: None,
+            ahead: None,
             total_size: 0,
             guard: PageGuard::new("nextRecordsUrl", "the query"),
+            refused: None,
             failed: false,
             _marker: PhantomData,
         };
-        iter.load(options.resource(), &[("q", soql)])?;
+        iter.set_page(page, shown)?;
         Ok(iter)
     }
 
@@ -112,39 +138,108 @@ impl<T: DeserializeOwned> QueryIter<T> {
         self.total_size
     }
 
-    fn load(&mut self, path: &str, params: &[(&str, &str)]) -> Result<()> {
-        let header = self.options.header();
-        let headers: Vec<(&'static str, &str)> = header
-            .as_deref()
-            .map(|h| vec![("Sforce-Query-Options", h)])
-            .unwrap_or_default();
-        let (reply, shown) = self.client.call(&Request {
-            method: "GET",
-            path,
-            params,
-            body: None,
-            headers: &headers,
-        })?;
-        if !(200..300).contains(&reply.status) {
-            return Err(api_error("GET", &shown, &reply));
-        }
-        // Free the previous page before parsing the next one.
-        self.records = Vec::new().into_iter();
-        let page: Page<T> = serde_json::from_slice(&reply.body).map_err(|e| {
-            Error::json(
-                format!("GET {shown}: cannot read the query page as the requested type"),
-                e,
-            )
-        })?;
+    /// Makes `page` the current page (fetched from `url`) and starts fetching the next one.
+    fn set_page(&mut self, page: RawPage, shown: String) -> Result<()> {
         if let Some(total) = page.total_size {
             self.total_size = total;
             self.guard.expect(total);
         }
-        self.guard.received(page.records.len() as u64)?;
-        self.next_url = page.next_records_url;
-        self.records = page.records.into_iter();
+        self.guard.received(page.len() as u64)?;
+        self.next_url = page.next_records_url.clone();
+        self.page = page;
+        self.shown = shown;
+        // The guard sees the pointer before it is followed, ahead or not.
+        if let Some(next) = &self.next_url {
+            if let Err(e) = self.guard.visit(next) {
+                self.next_url = None;
+                self.refused = Some(e);
+            }
+        }
+        if let (true, Some(next)) = (self.options.prefetch, &self.next_url) {
+            let (client, options, next) = (self.client.clone(), self.options.clone(), next.clone());
+            let url = next.clone();
+            let spawned = std::thread::Builder::new()
+                .name("sfrest-query-prefetch".into())
+                .spawn(move || fetch_page(&client, &options, &url, &[]));
+            // Without a thread the page is fetched when it is reached.
+            if let Ok(handle) = spawned {
+                self.ahead = Some((next, handle));
+            }
+        }
         Ok(())
     }
+
+    /// The next record's JSON text, as sent.
+    pub(crate) fn next_raw(&mut self) -> Option<Result<&str>> {
+        loop {
+            if self.page.remaining() > 0 {
+                return self.page.next_text().map(Ok);
+            }
+            if let Some(e) = self.stop() {
+                return e.map(Err);
+            }
+            let url = self.next_url.take()?;
+            if let Err(e) = self.advance(&url) {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// At the end of a page: `Some` when the iteration ends here (with the guard's refusal to
+    /// follow the next pointer, once).
+    fn stop(&mut self) -> Option<Option<Error>> {
+        if self.failed {
+            return Some(None);
+        }
+        self.refused.take().map(|e| {
+            self.failed = true;
+            Some(e)
+        })
+    }
+
+    /// The next page: the one fetched ahead, or fetched now.
+    fn advance(&mut self, url: &str) -> Result<()> {
+        let fetched = match self.ahead.take() {
+            Some((ahead_url, handle)) if ahead_url == url => handle.join().unwrap_or_else(|_| {
+                Err(Error::Unexpected {
+                    message: format!("fetching the query page {url} panicked"),
+                })
+            }),
+            _ => fetch_page(&self.client, &self.options, url, &[]),
+        };
+        // Free the previous page before holding the one after next.
+        self.page = RawPage::empty();
+        let (page, shown) = fetched?;
+        self.set_page(page, shown)
+    }
+}
+
+/// Fetches and checks one page; returns it and the path to show in errors.
+fn fetch_page(
+    client: &Client,
+    options: &QueryOptions,
+    path: &str,
+    params: &[(&str, &str)],
+) -> Result<(RawPage, String)> {
+    let header = options.header();
+    let headers: Vec<(&'static str, &str)> = header
+        .as_deref()
+        .map(|h| vec![("Sforce-Query-Options", h)])
+        .unwrap_or_default();
+    let (reply, shown) = client.call(&Request {
+        method: "GET",
+        path,
+        params,
+        body: None,
+        headers: &headers,
+    })?;
+    if !(200..300).contains(&reply.status) {
+        return Err(api_error("GET", &shown, &reply));
+    }
+    let page = RawPage::parse(reply.body)
+        .map_err(|e| Error::json(format!("GET {shown}: cannot read the query page"), e))?;
+    Ok((page, shown))
 }
 
 impl<T: DeserializeOwned> Iterator for QueryIter<T> {
@@ -152,14 +247,25 @@ impl<T: DeserializeOwned> Iterator for QueryIter<T> {
 
     fn next(&mut self) -> Option<Result<T>> {
         loop {
-            if let Some(rec) = self.records.next() {
-                return Some(Ok(rec));
+            if let Some(rec) = self.page.next_record::<T>() {
+                return Some(rec.map_err(|e| {
+                    self.failed = true;
+                    self.page = RawPage::empty();
+                    self.next_url = None;
+                    Error::json(
+                        format!(
+                            "GET {}: cannot read a record of the query page as the requested type",
+                            self.shown
+                        ),
+                        e,
+                    )
+                }));
             }
-            if self.failed {
-                return None;
+            if let Some(e) = self.stop() {
+                return e.map(Err);
             }
             let url = self.next_url.take()?;
-            if let Err(e) = self.guard.visit(&url).and_then(|()| self.load(&url, &[])) {
+            if let Err(e) = self.advance(&url) {
                 self.failed = true;
                 return Some(Err(e));
             }
@@ -171,15 +277,19 @@ impl<T: DeserializeOwned> Iterator for QueryIter<T> {
 pub(crate) fn parse_page<T: DeserializeOwned>(
     body: &[u8],
 ) -> serde_json::Result<(usize, Option<String>)> {
-    let page: Page<T> = serde_json::from_slice(body)?;
-    Ok((page.records.len(), page.next_records_url))
+    let mut page = RawPage::parse(body.to_vec())?;
+    let n = page.len();
+    while let Some(rec) = page.next_record::<T>() {
+        drop(rec?);
+    }
+    Ok((n, page.next_records_url))
 }
 
 impl<T> std::fmt::Debug for QueryIter<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueryIter")
             .field("total_size", &self.total_size)
-            .field("buffered", &self.records.len())
+            .field("buffered", &self.page.remaining())
             .field("next_url", &self.next_url)
             .finish()
     }

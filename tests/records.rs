@@ -22,7 +22,10 @@ fn query_iter_fetches_pages_only_when_reached_and_caps_nothing() {
     org.seed_bulk("Account", 5000);
     let expected = org.count("Account");
     org.clear_requests();
-    let mut iter = sf.query_iter("SELECT Id, Name FROM Account").unwrap();
+    let opts = QueryOptions::new().prefetch(false);
+    let mut iter = sf
+        .query_iter_with("SELECT Id, Name FROM Account", &opts)
+        .unwrap();
     assert_eq!(iter.total_size() as usize, expected);
     assert!(iter.next().unwrap().is_ok());
     assert_eq!(
@@ -39,10 +42,65 @@ fn query_iter_fetches_pages_only_when_reached_and_caps_nothing() {
 }
 
 #[test]
+fn the_next_page_is_fetched_ahead_and_no_further() {
+    let (org, sf) = org_and_client();
+    org.seed_bulk("Account", 5000);
+    let expected = org.count("Account");
+    org.clear_requests();
+    let mut iter = sf.query_iter("SELECT Id, Name FROM Account").unwrap();
+    assert!(iter.next().unwrap().is_ok());
+    // The second page is on its way while the first is read (generous wait: a loaded machine).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while count_requests(&org, "GET", "/services/data/v66.0/query") < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page fetched ahead"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(
+        count_requests(&org, "GET", "/services/data/v66.0/query"),
+        2,
+        "one page ahead, not more"
+    );
+    let rest = iter.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
+    assert_eq!(rest.len() + 1, expected);
+    assert_eq!(
+        count_requests(&org, "GET", "/services/data/v66.0/query"),
+        expected.div_ceil(2000),
+        "nothing fetched past the last page"
+    );
+}
+
+#[test]
+fn an_error_on_a_page_fetched_ahead_comes_in_its_place() {
+    let (org, sf) = org_and_client();
+    org.seed_bulk("Account", 2500);
+    // The cursor pages are under /query/ (the first call is /query?q=...).
+    org.fail_next_on(
+        "/services/data/v66.0/query/",
+        1,
+        Fault::Json {
+            status: 400,
+            body: json!([{"errorCode": "INVALID_QUERY_LOCATOR", "message": "invalid query locator"}]),
+        },
+    );
+    let mut iter = sf.query_iter("SELECT Id FROM Account").unwrap();
+    for _ in 0..2000 {
+        iter.next().unwrap().unwrap();
+    }
+    let err = iter.next().unwrap().unwrap_err();
+    assert_eq!(err.error_code(), Some("INVALID_QUERY_LOCATOR"));
+    assert!(iter.next().is_none());
+}
+
+#[test]
 fn an_error_on_a_later_page_is_an_item_then_the_end() {
     let (org, sf) = org_and_client();
     org.seed_bulk("Account", 2500);
-    let mut iter = sf.query_iter("SELECT Id FROM Account").unwrap();
+    let opts = QueryOptions::new().prefetch(false);
+    let mut iter = sf.query_iter_with("SELECT Id FROM Account", &opts).unwrap();
     for _ in 0..2000 {
         iter.next().unwrap().unwrap();
     }

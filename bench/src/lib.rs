@@ -35,3 +35,12 @@ pub fn arg_usize(i: usize, default: usize) -> usize {
 pub fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
+
+/// Nanoseconds this process's main thread has run on a CPU (Linux `/proc/self/schedstat`;
+/// 0 elsewhere): unlike wall time, not inflated by other work on a loaded machine.
+pub fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
