@@ -130,7 +130,10 @@ impl Authenticator {
         let mut params: Vec<(&str, &str)> = Vec::new();
         let password_and_token;
         let assertion;
-        let refresh_token;
+        let refresh_token = match flow {
+            AuthFlow::RefreshToken => self.refresh_token(),
+            _ => None,
+        };
         match flow {
             AuthFlow::Password => {
                 password_and_token = Secret::new(format!(
@@ -166,7 +169,6 @@ impl Authenticator {
                 params.push(("assertion", assertion.expose()));
             }
             AuthFlow::RefreshToken => {
-                refresh_token = self.refresh_token();
                 params.push(("grant_type", "refresh_token"));
                 params.push((
                     "refresh_token",
@@ -210,11 +212,12 @@ impl Authenticator {
             timeout,
         })?;
         let session = read_token_response(flow, &reply)?;
-        if let Some(new) = session
-            .refresh_token
-            .as_ref()
-            .filter(|_| flow == AuthFlow::RefreshToken)
-        {
+        // A rotation: a refresh answer carrying a refresh token other than the one presented.
+        let rotated = session.refresh_token.as_ref().filter(|new| {
+            flow == AuthFlow::RefreshToken
+                && refresh_token.as_ref().map(Secret::expose) != Some(new.expose())
+        });
+        if let Some(new) = rotated {
             self.adopt_refresh_token(new.clone());
             if config.token_cache.is_none()
                 && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)

@@ -18,8 +18,12 @@ pub struct Updated {
     pub ids: Vec<String>,
     /// The end of what this answer covers, such as `2026-12-01T00:00:00.000+0000`: never later
     /// than the end asked for, and earlier when changes were still being saved. Start the next
-    /// window here.
-    #[serde(rename = "latestDateCovered")]
+    /// window here. When Salesforce sends none, the end asked for (to the minute).
+    #[serde(
+        rename = "latestDateCovered",
+        default,
+        deserialize_with = "text_or_null"
+    )]
     pub latest_date_covered: String,
 }
 
@@ -40,11 +44,25 @@ pub struct Deleted {
     #[serde(rename = "deletedRecords", default)]
     pub records: Vec<DeletedRecord>,
     /// The oldest time the delete log still covers (deletes before it were purged).
-    #[serde(rename = "earliestDateAvailable")]
+    #[serde(
+        rename = "earliestDateAvailable",
+        default,
+        deserialize_with = "text_or_null"
+    )]
     pub earliest_date_available: String,
-    /// The end of what this answer covers: start the next window here.
-    #[serde(rename = "latestDateCovered")]
+    /// The end of what this answer covers: start the next window here. When Salesforce sends
+    /// none, the end asked for (to the minute).
+    #[serde(
+        rename = "latestDateCovered",
+        default,
+        deserialize_with = "text_or_null"
+    )]
     pub latest_date_covered: String,
+}
+
+/// A dateTime field that may be absent or null: an empty string then.
+fn text_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A parsed window bound: the caller's text and its time.
@@ -171,12 +189,14 @@ impl SObject {
             .get(&path, &[("start", &start.text), ("end", &end.text)]);
         let err = match answer {
             Ok(v) => {
-                return serde_json::from_value(v).map_err(|e| {
+                let mut answer: T = serde_json::from_value(v).map_err(|e| {
                     Error::json(
                         format!("cannot read the {what} answer for {}", self.name()),
                         e,
                     )
-                })
+                })?;
+                answer.cover_at_least(end);
+                return Ok(answer);
             }
             Err(e) => e,
         };
@@ -200,7 +220,7 @@ impl SObject {
                     end.text,
                     mid.text
                 );
-                let first: T = self.split(what, start, &mid, merge)?;
+                let mut first: T = self.split(what, start, &mid, merge)?;
                 if first.covered().is_none_or(|c| c < mid.ms) {
                     return Ok(first);
                 }
@@ -219,17 +239,30 @@ impl SObject {
 
 /// Where an answer's coverage ends.
 trait Covered {
-    fn covered(&self) -> Option<i64>;
+    fn latest(&mut self) -> &mut String;
+
+    fn covered(&mut self) -> Option<i64> {
+        datetime::parse(self.latest())
+    }
+
+    /// An answer without `latestDateCovered` covers the whole window (Salesforce sends a
+    /// value only when a save still in progress holds it back).
+    fn cover_at_least(&mut self, end: &Bound) {
+        let latest = self.latest();
+        if latest.is_empty() {
+            *latest = datetime::format(floor_minute(end.ms));
+        }
+    }
 }
 
 impl Covered for Updated {
-    fn covered(&self) -> Option<i64> {
-        datetime::parse(&self.latest_date_covered)
+    fn latest(&mut self) -> &mut String {
+        &mut self.latest_date_covered
     }
 }
 
 impl Covered for Deleted {
-    fn covered(&self) -> Option<i64> {
-        datetime::parse(&self.latest_date_covered)
+    fn latest(&mut self) -> &mut String {
+        &mut self.latest_date_covered
     }
 }

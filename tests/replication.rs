@@ -224,3 +224,23 @@ fn bad_times_are_refused_before_anything_is_sent() {
     }
     assert!(org.requests().is_empty());
 }
+
+#[test]
+fn an_answer_without_latest_date_covered_covers_the_window() {
+    let (org, sf) = common::org_and_client();
+    let m = past_minute(40);
+    org.fail_next_on(
+        "/services/data/",
+        1,
+        sfrest_fake_org::Fault::Json {
+            status: 200,
+            body: json!({"ids": ["001Hx000000G7DwIAK"], "latestDateCovered": null}),
+        },
+    );
+    let upd = sf
+        .sobject("Account")
+        .updated(&iso(m), &iso(m + 5 * MIN + 20_000))
+        .unwrap();
+    assert_eq!(upd.ids, vec!["001Hx000000G7DwIAK".to_string()]);
+    assert_eq!(upd.latest_date_covered, iso(m + 5 * MIN));
+}

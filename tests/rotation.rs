@@ -118,6 +118,23 @@ fn each_relogin_presents_the_token_the_last_answer_rotated_in() {
 }
 
 #[test]
+fn without_rotation_the_configured_token_serves_every_refresh() {
+    let org = FakeOrg::start();
+    let r0 = org.issue_refresh_token();
+    let cache = temp_dir("no-rotation").join("tokens.json");
+    let sf = rotating_client(&org, &r0, Some(&cache));
+    org.expire_sessions();
+    sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    assert_eq!(presented(&org), vec![r0.clone(), r0.clone()]);
+    assert!(org.refresh_token_valid(&r0));
+    let kept = std::fs::read_to_string(&cache).unwrap();
+    assert!(
+        !kept.contains(&r0),
+        "no refresh token is cached when none was rotated in"
+    );
+}
+
+#[test]
 fn a_second_client_on_the_same_cache_uses_the_rotated_token() {
     let org = FakeOrg::start();
     org.set_refresh_token_rotation(true);

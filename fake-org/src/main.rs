@@ -12,7 +12,10 @@ const USAGE: &str = "usage: fake-org [--port P] [--records N] [--tls-cert FILE -
   --bulk-result-rate N     query result pages are produced at N records/s per request
                            (default 0: at once)
   --bulk-polls N           a closed bulk job answers InProgress to its first N polls
-                           (default 1; 0 for time alone to decide)";
+                           (default 1; 0 for time alone to decide)
+  --rotate-refresh-tokens  every refresh answer carries a new refresh token and the used one
+                           stops working (the connected app's Refresh Token Rotation)
+  --replication-id-limit N most ids one updated/deleted answer holds (default 600000)";
 
 fn main() {
     let mut port: Option<u16> = None;
@@ -22,6 +25,8 @@ fn main() {
     let mut query_ms: Option<u64> = None;
     let mut result_rate: Option<u64> = None;
     let mut polls: Option<u32> = None;
+    let mut rotate = false;
+    let mut id_limit: Option<u64> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = |v: Option<String>| {
@@ -46,6 +51,8 @@ fn main() {
             "--bulk-polls" => {
                 polls = Some(number(&arg, &value(args.next())).min(u64::from(u32::MAX)) as u32)
             }
+            "--rotate-refresh-tokens" => rotate = true,
+            "--replication-id-limit" => id_limit = Some(number(&arg, &value(args.next()))),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -78,6 +85,10 @@ fn main() {
     if let Some(n) = polls {
         org.set_bulk_polls_until_complete(n);
     }
+    org.set_refresh_token_rotation(rotate);
+    if let Some(n) = id_limit {
+        org.set_replication_id_limit(usize::try_from(n).unwrap_or(usize::MAX));
+    }
     sfrest_fake_org::stats::enable(); // GET /__fake/stats, POST /__fake/reset on the login host
     if records > 0 {
         let t = Instant::now();
@@ -93,6 +104,7 @@ fn main() {
     println!("username:       {}", c.username);
     println!("password:       {}", c.password);
     println!("security_token: {}", c.security_token);
+    println!("refresh_token:  {}", org.issue_refresh_token());
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
