@@ -63,7 +63,9 @@ impl SObject {
     /// (`latestDateCovered`, the earlier of the two answers), so a change saved in the minute
     /// a run ends comes in the next run. A second run within the same minute asks nothing and
     /// returns no changes. A watermark file that cannot be read is [`Error::Watermark`] (not a
-    /// silent new start); one older than Salesforce keeps is [`Error::ResyncNeeded`].
+    /// silent new start); one older than Salesforce keeps is [`Error::ResyncNeeded`]. Runs
+    /// that overlap (a slow run still going when the next starts) see some changes twice,
+    /// never none.
     ///
     /// ```no_run
     /// # let sf = sfrest::Client::from_env()?;

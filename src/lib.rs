@@ -52,6 +52,26 @@
 //! # Ok::<_, sfrest::Error>(())
 //! ```
 //!
+//! # Incremental jobs
+//!
+//! What changed since the last run, with the watermark kept in a file and moved on only by
+//! [`Changes::commit`] (see [`SObject::changes_since`]), and the records read by id, 2,000 a
+//! call ([`SObject::get_many`]):
+//!
+//! ```no_run
+//! # let sf = sfrest::Client::from_env()?;
+//! let acct = sf.sobject("Account");
+//! let changes = acct.changes_since("/var/lib/myjob/account.watermark")?;
+//! for rec in acct.get_many(&changes.updated, &["Name"])?.into_iter().flatten() {
+//!     println!("{}", rec["Name"]);
+//! }
+//! for gone in &changes.deleted {
+//!     println!("deleted {}", gone.id);
+//! }
+//! changes.commit()?;
+//! # Ok::<_, sfrest::Error>(())
+//! ```
+//!
 //! # Errors
 //!
 //! Every failure is an [`Error`] that says what was called and what came back:
