@@ -117,7 +117,12 @@ impl SObject {
         } else {
             del.latest_date_covered
         };
-        if covered(&latest) > start_ms {
+        let latest_ms = covered(&latest);
+        if latest_ms > floor_minute(now) {
+            // Never past the end asked for, whatever the server says: a watermark ahead of
+            // the data would skip changes.
+            changes.latest_date_covered = datetime::format(floor_minute(now));
+        } else if latest_ms > start_ms {
             changes.latest_date_covered = latest;
         }
         changes.updated = upd.ids;

@@ -234,3 +234,28 @@ fn iso_of(ms: i64) -> String {
         secs % 60
     )
 }
+
+#[test]
+fn a_latest_date_covered_past_the_end_never_moves_the_watermark_ahead() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let wm = dir("ahead").join("account.watermark");
+    let start = this_minute() - 2 * HOUR;
+    acct.set_watermark(&wm, &iso_of(start)).unwrap();
+    org.fail_next_on(
+        "/services/data/",
+        2, // the updated and the deleted call
+        sfrest_fake_org::Fault::Json {
+            status: 200,
+            body: json!({
+                "ids": [],
+                "deletedRecords": [],
+                "earliestDateAvailable": "2000-01-01T00:00:00.000+0000",
+                "latestDateCovered": "2099-01-01T00:00:00.000+0000",
+            }),
+        },
+    );
+    let changes = acct.changes_since(&wm).unwrap();
+    assert!(ms_of(&changes.latest_date_covered) <= now_ms());
+    assert!(ms_of(&changes.latest_date_covered) > start);
+}
