@@ -243,7 +243,15 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
             ..
         }) if reply.status == 200 => {
             let instance_url =
-                normalize_base_url("instance_url (from the token response)", &instance)?;
+                normalize_base_url("instance_url (from the token response)", &instance).map_err(
+                    |e| match e {
+                        Error::InvalidConfig { setting, message } => Error::InvalidConfig {
+                            setting,
+                            message: crate::redact::text(&message),
+                        },
+                        other => other,
+                    },
+                )?;
             log::info!("logged in; instance {instance_url}");
             Ok(Session {
                 origin: origin_of(&instance_url),
@@ -261,8 +269,8 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
         }) => Err(Error::Auth {
             flow,
             status: reply.status,
-            error,
-            description: error_description.unwrap_or_default(),
+            error: crate::redact::text(&error),
+            description: crate::redact::text(&error_description.unwrap_or_default()),
         }),
         _ => Err(Error::UnexpectedBody {
             method: "POST",

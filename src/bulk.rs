@@ -398,8 +398,8 @@ impl Bulk {
                 for i in &infos {
                     log::info!(
                         "bulk job {}: {} ({} records processed, {} failed)",
-                        i.id,
-                        i.state,
+                        crate::redact::cow(&i.id),
+                        crate::redact::cow(&i.state),
                         i.number_records_processed,
                         i.number_records_failed
                     );
@@ -412,9 +412,9 @@ impl Bulk {
                 .find(|i| i.state == "Failed" || i.state == "Aborted")
             {
                 return Err(Error::JobFailed {
-                    id: bad.id.clone(),
-                    state: bad.state.clone(),
-                    message: bad.error_message.clone().unwrap_or_default(),
+                    id: crate::redact::text(&bad.id),
+                    state: crate::redact::text(&bad.state),
+                    message: crate::redact::text(bad.error_message.as_deref().unwrap_or_default()),
                 });
             }
             if infos.iter().all(JobInfo::is_final) {

@@ -175,7 +175,7 @@ impl Pages {
 
     fn unexpected(&self, what: String) -> Error {
         Error::Unexpected {
-            message: format!("bulk query job {}: {what}", self.job_id),
+            message: crate::redact::text(&format!("bulk query job {}: {what}", self.job_id)),
         }
     }
 }

@@ -82,8 +82,10 @@ impl TokenCache {
     }
 
     /// The cached session, if there is a readable one. Problems are warnings, never errors.
+    /// A cache file readable by others gets the warning a `.env` gets (and is still used).
     pub fn load(&self) -> Option<Session> {
         let file = self.read()?;
+        crate::env::warn_if_readable_by_others(&self.path);
         let entry = file.sessions.get(&self.key)?;
         match Session::ready(Secret::new(entry.access_token.clone()), &entry.instance_url) {
             Ok(mut session) => {

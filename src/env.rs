@@ -191,8 +191,10 @@ fn warn_about_substitution(path: &Path) {
     }
 }
 
+/// Warns (`log::warn!`, suggesting `chmod 600`) when a file holding credentials (a `.env`, the
+/// token cache) is readable by group or others.
 #[cfg(unix)]
-fn warn_if_readable_by_others(path: &Path) {
+pub(crate) fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().mode() & 0o077 != 0 {
@@ -206,7 +208,7 @@ fn warn_if_readable_by_others(path: &Path) {
 }
 
 #[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
+pub(crate) fn warn_if_readable_by_others(_path: &Path) {}
 
 #[cfg(test)]
 mod tests {

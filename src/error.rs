@@ -250,18 +250,23 @@ impl Error {
 
     /// Whether the same call may succeed if made again a little later.
     ///
-    /// True for timeouts, broken connections (not TLS or DNS failures), 502/503/504 answers (including HTML maintenance
-    /// pages) and transient Salesforce codes (`SERVER_UNAVAILABLE`, `UNABLE_TO_LOCK_ROW`). False
-    /// for everything a retry cannot cure, notably `REQUEST_LIMIT_EXCEEDED` (a daily limit).
+    /// True for timeouts, broken connections (refused, reset, closed early), 502/503/504
+    /// answers (including HTML maintenance pages), other 5xx HTML pages, and transient
+    /// Salesforce codes (`SERVER_UNAVAILABLE`, `UNABLE_TO_LOCK_ROW`). False for everything a
+    /// retry cannot cure: TLS failures, DNS failures of any kind (an unknown host, and a
+    /// temporary resolver failure such as `EAI_AGAIN` too), a request that cannot be sent, a
+    /// response that breaks the HTTP protocol (such as headers over 64 KiB), any other API
+    /// error, and notably `REQUEST_LIMIT_EXCEEDED` (a daily limit).
+    ///
+    /// The client's own retries (see `ClientBuilder::max_retries`) make a call again exactly
+    /// when this is true, for GET calls (and writes with `retry_writes`), while attempts and
+    /// the call's timeout allow.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
-            // A certificate problem or an unknown host does not go away in a second.
-            Error::Transport { message, .. } => {
-                !(message.starts_with("tls:")
-                    || message.starts_with("host not found")
-                    || message.starts_with("invalid request"))
-            }
+            // A certificate problem, an unknown host or a broken protocol does not go away in
+            // a second.
+            Error::Transport { message, .. } => !crate::transport::is_final(message),
             Error::UnexpectedBody {
                 status, problem, ..
             } => matches!(status, 502..=504) || (*status >= 500 && problem.contains("HTML")),
@@ -277,9 +282,18 @@ impl Error {
         }
     }
 
+    /// A JSON error; serde's message may quote the server's data, so a live secret in it is
+    /// wiped (the message is then kept as text).
     pub(crate) fn json(context: impl Into<String>, source: serde_json::Error) -> Self {
+        let text = source.to_string();
+        let source = match crate::redact::cow(&text) {
+            std::borrow::Cow::Owned(clean) => {
+                <serde_json::Error as serde::de::Error>::custom(clean)
+            }
+            std::borrow::Cow::Borrowed(_) => source,
+        };
         Error::Json {
-            context: context.into(),
+            context: crate::redact::text(&context.into()),
             source,
         }
     }
@@ -315,6 +329,17 @@ mod tests {
 
     #[test]
     fn retryable_classification() {
+        let transport = |message: &str| Error::Transport {
+            method: "GET",
+            path: "/p".into(),
+            message: message.into(),
+        };
+        assert!(transport("io: Connection reset by peer").is_retryable());
+        assert!(!transport("tls: invalid peer certificate: UnknownIssuer").is_retryable());
+        assert!(!transport("host not found").is_retryable());
+        assert!(
+            !transport("invalid response: http parse resulted in too many headers").is_retryable()
+        );
         assert!(api(503, "SERVER_UNAVAILABLE").is_retryable());
         assert!(api(500, "UNABLE_TO_LOCK_ROW").is_retryable());
         assert!(!api(403, "REQUEST_LIMIT_EXCEEDED").is_retryable());

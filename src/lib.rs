@@ -123,6 +123,7 @@ mod page_guard;
 mod query;
 mod query_csv;
 mod query_page;
+mod redact;
 mod relogin;
 mod replication;
 mod request;

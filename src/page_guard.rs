@@ -85,7 +85,7 @@ impl PageGuard {
             message: format!(
                 "the server sent {} {} again, a page already read ({} pages, {} records so far): {} loops and would never end, so it was stopped",
                 self.what,
-                pointer,
+                crate::redact::cow(pointer),
                 self.pages,
                 self.received,
                 self.source,

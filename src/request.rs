@@ -113,7 +113,7 @@ impl Client {
                     };
                     log::warn!(
                         "{method} {}: {why}; retry {attempt} of {} in {} ms",
-                        path_only(req.path),
+                        crate::redact::cow(path_only(req.path)),
                         config.retry.max_retries,
                         wait.as_millis()
                     );
@@ -245,7 +245,7 @@ impl Client {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&form_encode(params));
         }
-        let shown = path_only(&url).to_string();
+        let shown = crate::redact::text(path_only(&url));
         Ok((url, shown))
     }
 
@@ -274,7 +274,7 @@ impl Client {
         let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             let refused = |reason: String| Error::Refused {
-                url: path.split(['?', '#']).next().unwrap_or("").to_string(),
+                url: crate::redact::text(path.split(['?', '#']).next().unwrap_or("")),
                 reason,
             };
             let origin = Origin::parse(path).ok_or_else(|| refused("not a valid URL".into()))?;
@@ -302,7 +302,7 @@ impl Client {
 
 /// The `Authorization` header value, kept a [`Secret`].
 fn bearer(session: &Session) -> Secret {
-    Secret::new(format!("Bearer {}", session.access_token.expose()))
+    Secret::unlisted(format!("Bearer {}", session.access_token.expose()))
 }
 
 /// Whether a reply says the session expired in a way a new login cures: 401 with

@@ -27,7 +27,7 @@ pub(crate) fn into_json(method: &'static str, path: &str, reply: &Reply) -> Resu
             return Err(Error::MultipleChoices {
                 method,
                 path: path.to_string(),
-                urls,
+                urls: urls.iter().map(|u| crate::redact::text(u)).collect(),
             });
         }
     }
@@ -56,8 +56,21 @@ pub(crate) fn api_error(method: &'static str, path: &str, reply: &Reply) -> Erro
     }
 }
 
-/// Salesforce's error array, a lone error object, or an OAuth-style `{error, error_description}`.
+/// Salesforce's error array, a lone error object, or an OAuth-style `{error, error_description}`,
+/// with every live secret wiped out of it (an error page may echo the request's headers).
 fn error_entries(v: &Value) -> Option<Vec<ApiError>> {
+    let mut errors = raw_error_entries(v)?;
+    for e in &mut errors {
+        e.error_code = crate::redact::text(&e.error_code);
+        e.message = crate::redact::text(&e.message);
+        for f in &mut e.fields {
+            *f = crate::redact::text(f);
+        }
+    }
+    Some(errors)
+}
+
+fn raw_error_entries(v: &Value) -> Option<Vec<ApiError>> {
     match v {
         Value::Array(items) if !items.is_empty() => items
             .iter()
@@ -85,8 +98,12 @@ fn error_entries(v: &Value) -> Option<Vec<ApiError>> {
     }
 }
 
-/// A few words on what kind of body this is.
+/// A few words on what kind of body this is (its headers are the server's: no secret kept).
 pub(crate) fn describe(reply: &Reply) -> String {
+    crate::redact::text(&describe_raw(reply))
+}
+
+fn describe_raw(reply: &Reply) -> String {
     if (300..400).contains(&reply.status) {
         if let Some(location) = reply.header("location") {
             let to = crate::url::Origin::parse(location)
@@ -108,6 +125,8 @@ pub(crate) fn describe(reply: &Reply) -> String {
         "an HTML page".into()
     } else if std::str::from_utf8(&reply.body).is_err() {
         "a body that is not UTF-8 text".into()
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_ok() {
+        "a JSON body that is not Salesforce's error array".into()
     } else if ct.contains("json") {
         "a malformed JSON body".into()
     } else if ct.is_empty() {
@@ -202,6 +221,21 @@ mod tests {
         assert_eq!(e.to_string(), "GET /p answered 500 with an empty body");
         let e = into_json("GET", "/p", &reply(200, "application/json", "{\"a\":")).unwrap_err();
         assert!(matches!(e, Error::UnexpectedBody { status: 200, .. }));
+        assert!(e.to_string().contains("malformed JSON"), "{e}");
+        // Valid JSON that is not an error array is not called malformed.
+        let e = into_json(
+            "GET",
+            "/p",
+            &reply(503, "application/json", r#"{"status":"maintenance"}"#),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("a JSON body that is not Salesforce's error array"),
+            "{text}"
+        );
+        assert!(!text.contains("malformed"), "{text}");
+        assert!(e.is_retryable());
     }
 
     #[test]

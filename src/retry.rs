@@ -1,12 +1,13 @@
 //! When a failed call is made again: idempotent calls only (unless the caller opts in), on
-//! broken connections and 502/503/504 or HTML error pages, with exponential backoff and jitter,
+//! exactly the failures [`Error::is_retryable`] calls retryable (broken connections, 502/503/504
+//! and 5xx HTML pages, transient Salesforce codes), with exponential backoff and jitter,
 //! honouring `Retry-After`, never past the call's timeout.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::transport::Reply;
 
 /// The first wait; each retry doubles it, up to [`MAX_WAIT`].
@@ -39,8 +40,13 @@ impl RetryPolicy {
             return None;
         }
         let retry_after = match outcome {
-            Err(e @ Error::Transport { .. }) if e.is_retryable() => None,
-            Ok((reply, _)) if is_transient(reply) => {
+            Err(e) if e.is_retryable() => None,
+            Ok((reply, path)) if !(200..300).contains(&reply.status) => {
+                // The error this answer makes, asked the question the caller would ask (the
+                // method named in it plays no part in the answer).
+                if !crate::response::api_error("GET", path, reply).is_retryable() {
+                    return None;
+                }
                 reply.header("retry-after").and_then(parse_retry_after)
             }
             _ => return None,
@@ -50,14 +56,6 @@ impl RetryPolicy {
         // Leave the next attempt at least as long as the wait, or it is not worth making.
         (wait.saturating_mul(2) < remaining).then_some(wait)
     }
-}
-
-/// 502, 503 and 504 (Salesforce's edge and maintenance answers), and any 5xx HTML page.
-fn is_transient(reply: &Reply) -> bool {
-    let html = reply
-        .header("content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
-    matches!(reply.status, 502..=504) || (reply.status >= 500 && html)
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by Salesforce and is ignored).
@@ -77,6 +75,7 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn reply(status: u16, ct: &str, retry_after: Option<&str>) -> Result<(Reply, String)> {
         Ok((
@@ -87,7 +86,11 @@ mod tests {
                     .chain(retry_after.map(|r| ("retry-after", r)))
                     .map(|(n, v)| (n.to_string(), v.to_string()))
                     .collect(),
-                body: vec![],
+                body: if ct.contains("html") {
+                    b"<html><body>down</body></html>".to_vec()
+                } else {
+                    vec![]
+                },
             },
             "/p".into(),
         ))
@@ -155,7 +158,18 @@ mod tests {
             path: "/p".into(),
             after: Duration::from_secs(1),
         });
-        assert!(POLICY.wait("GET", 0, &timeout, far()).is_none());
+        assert!(
+            POLICY.wait("GET", 0, &timeout, far()).is_some(),
+            "retryable, and time is left"
+        );
+        assert!(POLICY
+            .wait(
+                "GET",
+                0,
+                &timeout,
+                Instant::now() + Duration::from_millis(100)
+            )
+            .is_none());
     }
 
     #[test]

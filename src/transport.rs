@@ -246,6 +246,26 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+/// Whether a transport error's message says it is final: TLS, DNS, a request that cannot be
+/// sent, a response that breaks the protocol. The messages [`convert`] writes start so.
+pub(crate) fn is_final(message: &str) -> bool {
+    [
+        "tls:",
+        "host not found",
+        "invalid request",
+        "invalid response",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
+}
+
+/// Whether an I/O error is the resolver's (std words every getaddrinfo failure so, the
+/// temporary `EAI_AGAIN` included).
+fn dns_error(io: &std::io::Error) -> bool {
+    io.to_string()
+        .starts_with("failed to lookup address information")
+}
+
 /// Turns ureq's error into ours; `status` is known when the error happened reading the body.
 fn convert(e: ureq::Error, call: &Call<'_, '_, '_>, status: Option<u16>) -> Error {
     let method = call.method;
@@ -286,6 +306,13 @@ fn convert(e: ureq::Error, call: &Call<'_, '_, '_>, status: Option<u16>) -> Erro
         other => {
             let what = match (&other, status) {
                 (ureq::Error::HostNotFound, _) => "host not found".to_string(),
+                (ureq::Error::Io(io), _) if dns_error(io) => format!("host not found ({io})"),
+                (ureq::Error::Protocol(p), _) => {
+                    format!("invalid response: it breaks the HTTP protocol ({p})")
+                }
+                (ureq::Error::LargeResponseHeader(_, limit), _) => {
+                    format!("invalid response: its headers are larger than {limit} bytes")
+                }
                 (ureq::Error::Tls(m), _) => format!("tls: {m}"),
                 (ureq::Error::Rustls(e), _) => format!("tls: {e}{}", tls_hint(e)),
                 (ureq::Error::Io(io), _) if tls_error(io).is_some() => {
@@ -298,7 +325,7 @@ fn convert(e: ureq::Error, call: &Call<'_, '_, '_>, status: Option<u16>) -> Erro
             Error::Transport {
                 method,
                 path,
-                message: what,
+                message: crate::redact::text(&what),
             }
         }
     }
@@ -325,8 +352,11 @@ fn tls_hint(e: &rustls::Error) -> &'static str {
 
 /// The start of a body as one line of text, for error messages: HTML tags removed, whitespace
 /// folded, at most 200 characters.
+///
+/// Every live secret is wiped out of it, before and after (a server may reflect the request).
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let lossy = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let text = crate::redact::cow(&lossy);
     let mut plain = String::with_capacity(text.len().min(4096));
     let mut in_tag = false;
     let mut skip_until: Option<&str> = None;
@@ -360,7 +390,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         }
         i += c.len_utf8();
     }
-    let folded = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded = crate::redact::text(&plain.split_whitespace().collect::<Vec<_>>().join(" "));
     if folded.chars().count() > 200 {
         let cut: String = folded.chars().take(200).collect();
         format!("{cut}…")
@@ -385,6 +415,34 @@ mod tests {
         assert_eq!(excerpt(long.as_bytes()).chars().count(), 201);
         assert_eq!(excerpt(b"\xff\xfeok"), "\u{fffd}\u{fffd}ok");
         assert_eq!(excerpt(b""), "");
+    }
+
+    #[test]
+    fn dns_and_protocol_failures_are_final() {
+        let call = Call {
+            method: "GET",
+            url: "https://x.invalid/",
+            path: "/p",
+            headers: &[],
+            body: None,
+            stream: None,
+            sink: None,
+            timeout: Duration::from_secs(1),
+        };
+        let again = std::io::Error::other(
+            "failed to lookup address information: Temporary failure in name resolution",
+        );
+        let e = convert(ureq::Error::Io(again), &call, None);
+        assert!(e.to_string().contains("host not found"), "{e}");
+        assert!(!e.is_retryable(), "{e}");
+        let e = convert(
+            ureq::Error::LargeResponseHeader(70_000, 65_536),
+            &call,
+            None,
+        );
+        assert!(!e.is_retryable(), "{e}");
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert!(convert(ureq::Error::Io(reset), &call, None).is_retryable());
     }
 
     #[test]

@@ -11,6 +11,19 @@ use sfrest_fake_org::{FakeOrg, Fault};
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// A value as `application/x-www-form-urlencoded` writes it.
+fn form_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 struct Capture;
 
 impl log::Log for Capture {
@@ -132,6 +145,26 @@ fn secrets_never_appear_in_logs_errors_or_debug() {
             !after.iter().any(|l| l.contains("chmod 600")),
             "no warning for 0600"
         );
+        // The token cache gets the same warning when it became readable by others.
+        let cache = path.with_file_name("token-cache.json");
+        let _ = std::fs::remove_file(&cache);
+        common::password_builder(&org)
+            .token_cache(&cache)
+            .build()
+            .unwrap();
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mark = LINES.lock().unwrap().len();
+        common::password_builder(&org)
+            .token_cache(&cache)
+            .build()
+            .unwrap();
+        let after = LINES.lock().unwrap()[mark..].to_vec();
+        assert!(
+            after.iter().any(|l| l.starts_with("WARN")
+                && l.contains(&cache.display().to_string())
+                && l.contains("chmod 600")),
+            "no chmod warning for a 0644 token cache: {after:?}"
+        );
     }
 
     // The other flows: client credentials, JWT bearer, refresh token, each with a call that
@@ -184,6 +217,101 @@ fn secrets_never_appear_in_logs_errors_or_debug() {
         .unwrap_err();
     seen.push(format!("{e} {e:?}"));
 
+    // Servers that reflect the request back: a token endpoint (or the proxy or firewall in
+    // front of it) that echoes the form with the password, security token and client secret,
+    // and REST error pages that echo the Authorization header. Each must still leave no
+    // secret in the error, and show that something was wiped.
+    let mut reflected = Vec::new();
+    let token_pages = [
+        (
+            403,
+            "text/html",
+            "<html><body><h1>Request blocked</h1><p>{body}</p></body></html>",
+        ),
+        (
+            400,
+            "application/json",
+            r#"{"error":"invalid_request","error_description":"cannot read {body}"}"#,
+        ),
+        (400, "text/plain", "bad request: {body}"),
+        (
+            503,
+            "application/json",
+            r#"{"message":"upstream said no to {body}"}"#,
+        ),
+    ];
+    for (status, content_type, template) in token_pages {
+        org.fail_next_on(
+            "/services/oauth2/token",
+            1,
+            Fault::Reflect {
+                status,
+                content_type: content_type.into(),
+                template: template.into(),
+            },
+        );
+        reflected.push(common::password_builder(&org).build().unwrap_err());
+    }
+    let rest_pages = [
+        (
+            400,
+            "application/json",
+            r#"[{"errorCode":"INVALID_HEADER","message":"cannot use {headers}"}]"#,
+        ),
+        (
+            500,
+            "text/html",
+            "<html><body><pre>{headers}</pre></body></html>",
+        ),
+        (
+            401,
+            "application/json",
+            r#"[{"errorCode":"INVALID_AUTH_HEADER","message":"{headers}"}]"#,
+        ),
+        (200, "text/html", "<p>you sent {headers}</p>"),
+    ];
+    let echoed = common::password_builder(&org)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let echoed_token = echoed.access_token().expose().to_string();
+    for (status, content_type, template) in rest_pages {
+        org.fail_next_on(
+            "/services/data/v66.0/limits",
+            1,
+            Fault::Reflect {
+                status,
+                content_type: content_type.into(),
+                template: template.into(),
+            },
+        );
+        reflected.push(echoed.limits().unwrap_err());
+    }
+    // Retried (a 5xx page): the warning logged for the retry carries the page too.
+    let retrying = common::password_builder(&org)
+        .max_retries(1)
+        .build()
+        .unwrap();
+    org.fail_next_on(
+        "/services/data/v66.0/limits",
+        1,
+        Fault::Reflect {
+            status: 503,
+            content_type: "text/html".into(),
+            template: "<p>busy; you sent {headers}</p>".into(),
+        },
+    );
+    retrying.limits().unwrap();
+    let retrying_token = retrying.access_token().expose().to_string();
+    for e in &reflected {
+        let text = format!("{e} {e:?}");
+        assert!(
+            text.contains("[redacted]"),
+            "nothing was wiped from: {text}"
+        );
+        seen.push(text);
+    }
+
     let lines = LINES.lock().unwrap().clone();
     assert!(
         lines
@@ -202,6 +330,20 @@ fn secrets_never_appear_in_logs_errors_or_debug() {
     ];
     for t in &other_tokens {
         secrets.push(("access token of another flow", t.as_str()));
+    }
+    secrets.push(("access token of the reflected calls", echoed_token.as_str()));
+    secrets.push(("access token of the retried call", retrying_token.as_str()));
+    // As a reflecting server echoes them: form-encoded (the token request's body).
+    let encoded: Vec<(String, String)> = [
+        ("password", c.password.as_str()),
+        ("security token", c.security_token.as_str()),
+        ("client secret", c.client_secret.as_str()),
+    ]
+    .iter()
+    .map(|(what, v)| (format!("form-encoded {what}"), form_encode(v)))
+    .collect();
+    for (what, v) in &encoded {
+        secrets.push((what.as_str(), v.as_str()));
     }
     for text in &seen {
         for &(what, secret) in &secrets {

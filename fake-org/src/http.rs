@@ -153,6 +153,11 @@ pub(crate) fn serve_one<R: Read, W: Write>(
             }
             return false;
         }
+        Some(Fault::Reflect {
+            status,
+            content_type,
+            template,
+        }) => reflect(&req, status, content_type, &template),
         Some(fault) => fault_response(fault),
         None => match gzip_error {
             Some(msg) => Response::error(400, "JSON_PARSER_ERROR", &msg),
@@ -190,13 +195,42 @@ fn fault_response(fault: Fault) -> Response {
             MAINTENANCE_PAGE.as_bytes().to_vec(),
         ),
         Fault::Empty(status) => (status, None, Vec::new()),
-        Fault::Raw(_) | Fault::Close | Fault::Trickle { .. } => (500, None, Vec::new()),
+        Fault::Raw(_) | Fault::Close | Fault::Trickle { .. } | Fault::Reflect { .. } => {
+            (500, None, Vec::new())
+        }
     };
     Response {
         status,
         content_type,
         headers,
         body,
+        compressible: false,
+    }
+}
+
+/// The [`Fault::Reflect`] answer: the template with the request filled in.
+fn reflect(req: &RecordedRequest, status: u16, content_type: String, template: &str) -> Response {
+    let mut headers: Vec<&(String, String)> = req.headers.iter().collect();
+    headers.sort_by_key(|(n, _)| n != "authorization");
+    let headers: String = headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
+    let body = String::from_utf8_lossy(&req.body).into_owned();
+    let json = content_type.to_ascii_lowercase().contains("json");
+    let fill = |text: &str| {
+        if json {
+            let quoted = serde_json::to_string(text).unwrap_or_default();
+            quoted[1..quoted.len().saturating_sub(1).max(1)].to_owned()
+        } else {
+            text.to_owned()
+        }
+    };
+    let out = template
+        .replace("{body}", &fill(&body))
+        .replace("{headers}", &fill(&headers));
+    Response {
+        status,
+        content_type: Some(content_type),
+        headers: Vec::new(),
+        body: out.into_bytes(),
         compressible: false,
     }
 }

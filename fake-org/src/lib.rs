@@ -147,6 +147,20 @@ pub enum Fault {
     Raw(Vec<u8>),
     /// The connection is closed without an answer.
     Close,
+    /// This status and content type, with a body made from `template` by putting the request
+    /// in it, as a proxy, firewall or debugging page that reflects the request does: `{body}`
+    /// becomes the request body as received (form-encoded for a token request), `{headers}`
+    /// every request header as `name: value` lines (the `Authorization` header first when
+    /// there is one). For a JSON content type the request text is JSON-escaped, so the body
+    /// stays valid JSON.
+    Reflect {
+        /// HTTP status code.
+        status: u16,
+        /// `Content-Type` header value.
+        content_type: String,
+        /// The body, with `{body}` and `{headers}` to be filled in.
+        template: String,
+    },
     /// `head` is written at once, then `body` one byte every `interval`; then the connection
     /// is closed. A server that answers slowly, for timeout tests.
     Trickle {
