@@ -254,3 +254,43 @@ impl FakeOrgBuilder {
         Ok(fake)
     }
 }
+
+impl FakeOrg {
+    /// The `.env` lines that log a client in to this org with the username-password flow:
+    /// `SF_LOGIN_URL`, `SF_CLIENT_ID`, `SF_CLIENT_SECRET`, `SF_USERNAME`, `SF_PASSWORD` and
+    /// `SF_SECURITY_TOKEN`, single-quoted (the password has characters a shell would read).
+    ///
+    /// ```no_run
+    /// let org = sfrest_fake_org::FakeOrg::start();
+    /// std::fs::write("target/fake-org.env", org.env_block()).unwrap();
+    /// ```
+    pub fn env_block(&self) -> String {
+        let c = self.credentials();
+        [
+            ("SF_LOGIN_URL", self.login_url()),
+            ("SF_CLIENT_ID", c.client_id),
+            ("SF_CLIENT_SECRET", c.client_secret),
+            ("SF_USERNAME", c.username),
+            ("SF_PASSWORD", c.password),
+            ("SF_SECURITY_TOKEN", c.security_token),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}='{v}'\n"))
+        .collect()
+    }
+
+    /// The name of the org's time zone (`UTC`, `Europe/Paris`, `+02:00`).
+    pub fn time_zone_name(&self) -> String {
+        self.org.time_zone().name
+    }
+
+    /// The sObject types this org serves, in index order (the standard objects first).
+    pub fn sobject_types(&self) -> Vec<String> {
+        self.org
+            .schema
+            .objects
+            .iter()
+            .map(|o| o.name.to_owned())
+            .collect()
+    }
+}

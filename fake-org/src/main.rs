@@ -1,10 +1,19 @@
-//! `fake-org` binary: serves a fake Salesforce org until killed.
+//! `sfrest-fake-org` binary: serves a fake Salesforce org until killed.
 
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: fake-org [--port P] [--records N] [--tls-cert FILE --tls-key FILE]
+const USAGE: &str =
+    "usage: sfrest-fake-org [--port P] [--schema PATH]... [--data PATH]... [--time-zone Z]
+                       [--no-sample-data] [--records N] [--tls-cert FILE --tls-key FILE]
 
   --port P          login host on 127.0.0.1:P, My Domain host on P+1 (default: ephemeral ports)
+  --schema PATH     load sObjects from saved describe results: a file, or every .json file
+                    of a folder (GET sobjects/Type/describe, or sf sobject describe --json)
+  --data PATH       load records: {\"Type\": [records]} or sf data export tree files (or plan),
+                    a file or every .json file of a folder
+  --time-zone Z     the org's time zone for date literals: UTC (default), +02:00,
+                    America/Los_Angeles, ...
+  --no-sample-data  start without the sample Accounts, Contacts and Opportunities
   --records N       seed N extra synthetic Accounts (\"Account 000001\", ...)
   --tls-cert FILE   serve https on both ports with this PEM certificate chain (leaf first)
   --tls-key FILE    and this PEM private key (both or neither)
@@ -27,11 +36,14 @@ fn main() {
     let mut polls: Option<u32> = None;
     let mut rotate = false;
     let mut id_limit: Option<u64> = None;
+    let mut builder = sfrest_fake_org::FakeOrg::builder();
+    let mut schema_paths: Vec<String> = Vec::new();
+    let mut data_paths: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = |v: Option<String>| {
             v.unwrap_or_else(|| {
-                eprintln!("fake-org: {arg} needs a value\n{USAGE}");
+                eprintln!("sfrest-fake-org: {arg} needs a value\n{USAGE}");
                 std::process::exit(2)
             })
         };
@@ -44,6 +56,10 @@ fn main() {
                 Ok(n) => records = n,
                 Err(_) => fail("--records must be a number"),
             },
+            "--schema" => schema_paths.push(value(args.next())),
+            "--data" => data_paths.push(value(args.next())),
+            "--time-zone" => builder = loaded(builder.time_zone(&value(args.next()))),
+            "--no-sample-data" => builder = builder.without_sample_data(),
             "--tls-cert" => tls_cert = Some(read_pem(&value(args.next()))),
             "--tls-key" => tls_key = Some(read_pem(&value(args.next()))),
             "--bulk-query-ms" => query_ms = Some(number(&arg, &value(args.next()))),
@@ -60,18 +76,28 @@ fn main() {
             other => fail(&format!("unknown argument {other}")),
         }
     }
+    // Describes first, whatever the order on the command line: records need their types.
+    for p in &schema_paths {
+        builder = loaded(builder.describe_file(p));
+    }
+    for p in &data_paths {
+        builder = loaded(builder.data_file(p));
+    }
     let (login_port, my_domain_port) = port.map_or((0, 0), |p| (p, p + 1));
-    let started = match (tls_cert, tls_key) {
-        (None, None) => sfrest_fake_org::FakeOrg::try_start_on(login_port, my_domain_port),
-        (Some(cert), Some(key)) => {
-            sfrest_fake_org::FakeOrg::try_start_tls_on(login_port, my_domain_port, &cert, &key)
-        }
+    builder = builder.ports(login_port, my_domain_port);
+    match (tls_cert, tls_key) {
+        (None, None) => {}
+        (Some(cert), Some(key)) => builder = builder.tls(&cert, &key),
         _ => fail("--tls-cert and --tls-key go together"),
-    };
-    let org = match started {
+    }
+    let org = match builder.try_start() {
         Ok(org) => org,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            eprintln!("sfrest-fake-org: {e}");
+            std::process::exit(2);
+        }
         Err(e) => {
-            eprintln!("fake-org: cannot listen: {e}");
+            eprintln!("sfrest-fake-org: cannot listen: {e}");
             std::process::exit(1);
         }
     };
@@ -95,16 +121,24 @@ fn main() {
         org.seed_bulk("Account", records);
         eprintln!("seeded {records} Accounts in {:.1?}", t.elapsed());
     }
-    let c = org.credentials();
-    println!("fake Salesforce org running");
+    let objects: Vec<String> = org
+        .sobject_types()
+        .into_iter()
+        .map(|t| {
+            let n = org.count(&t);
+            format!("{t} ({n})")
+        })
+        .collect();
+    println!("fake Salesforce org running (Ctrl-C stops it)");
     println!("login URL:      {}", org.login_url());
     println!("My Domain URL:  {}", org.my_domain_url());
-    println!("client_id:      {}", c.client_id);
-    println!("client_secret:  {}", c.client_secret);
-    println!("username:       {}", c.username);
-    println!("password:       {}", c.password);
-    println!("security_token: {}", c.security_token);
+    println!("REST API:       {}/services/data/v66.0", org.instance_url());
+    println!("objects:        {}", objects.join(", "));
+    println!("time zone:      {}", org.time_zone_name());
     println!("refresh_token:  {}", org.issue_refresh_token());
+    println!();
+    println!("# paste into .env (username-password flow):");
+    print!("{}", org.env_block());
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
@@ -119,7 +153,17 @@ fn read_pem(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("cannot read {path}: {e}")))
 }
 
+/// The builder, or the load error and exit status 2.
+fn loaded(
+    r: Result<sfrest_fake_org::FakeOrgBuilder, sfrest_fake_org::LoadError>,
+) -> sfrest_fake_org::FakeOrgBuilder {
+    r.unwrap_or_else(|e| {
+        eprintln!("sfrest-fake-org: {e}");
+        std::process::exit(2)
+    })
+}
+
 fn fail(msg: &str) -> ! {
-    eprintln!("fake-org: {msg}\n{USAGE}");
+    eprintln!("sfrest-fake-org: {msg}\n{USAGE}");
     std::process::exit(2)
 }
