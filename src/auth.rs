@@ -75,7 +75,13 @@ pub(crate) struct Authenticator {
     rotated: std::sync::Mutex<Option<Secret>>,
     /// Whether the "rotation without a token cache" warning was given.
     warned: std::sync::atomic::AtomicBool,
+    /// The last refresh tokens this process presented: a spent token is never taken up again
+    /// (presenting one twice makes Salesforce revoke its successor).
+    spent: std::sync::Mutex<Vec<Secret>>,
 }
+
+/// How many presented refresh tokens are remembered.
+const SPENT_KEPT: usize = 16;
 
 impl Authenticator {
     /// Checks the settings for `flow` and loads the JWT key (so a bad key fails at start).
@@ -94,6 +100,7 @@ impl Authenticator {
             key,
             rotated: std::sync::Mutex::new(None),
             warned: std::sync::atomic::AtomicBool::new(false),
+            spent: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -110,6 +117,17 @@ impl Authenticator {
     /// kept in the token cache by an earlier run).
     pub fn adopt_refresh_token(&self, token: Secret) {
         *self.rotated.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    }
+
+    /// Takes up `token` (a rotated one that another process put in the token cache) unless this
+    /// process already presented it.
+    pub fn adopt_unspent(&self, token: Secret) {
+        let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        if spent.iter().all(|t| t.expose() != token.expose()) {
+            drop(spent);
+            log::debug!("taking up the refresh token another run rotated in");
+            self.adopt_refresh_token(token);
+        }
     }
 
     /// Logs in with the configured flow (any flow but [`AuthFlow::AccessToken`]).
@@ -134,6 +152,13 @@ impl Authenticator {
             AuthFlow::RefreshToken => self.refresh_token(),
             _ => None,
         };
+        if let Some(t) = &refresh_token {
+            let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+            if spent.len() == SPENT_KEPT {
+                spent.remove(0);
+            }
+            spent.push(t.clone());
+        }
         match flow {
             AuthFlow::Password => {
                 password_and_token = Secret::new(format!(

@@ -92,7 +92,7 @@ pub(crate) fn hint(flow: AuthFlow, error: &str, description: &str) -> Option<&'s
             "the JWT had already expired when it arrived: check this machine's clock"
         }
         ("invalid_grant", "expired access/refresh token") => {
-            "the refresh token was revoked or has expired (per the connected app's refresh token policy): get a new one by authorizing the app again"
+            "the refresh token was revoked or has expired (per the connected app's refresh token policy): get a new one by authorizing the app again. With Refresh Token Rotation each refresh token works once, and presenting a used one revokes its successor too: keep the newest in SF_TOKEN_CACHE"
         }
         ("invalid_grant", "authentication failure") => {
             "usual causes: wrong credentials, or the flow is not enabled for the connected app"

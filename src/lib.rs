@@ -131,6 +131,7 @@ mod resolver;
 mod response;
 mod retrieve;
 mod retry;
+mod rotation;
 mod secret;
 mod sobjects;
 pub mod soql;

@@ -109,6 +109,7 @@ impl Client {
         drop(st);
         let login_timeout = self.inner.auth.config.login_timeout;
         let timeout = login_timeout.min(left);
+        self.pick_up_rotated_token();
         let result = self.inner.auth.login_within(&self.inner.transport, timeout);
         let mut st = flight.lock();
         st.running = false;

@@ -173,6 +173,33 @@ fn a_second_client_on_the_same_cache_uses_the_rotated_token() {
     );
 }
 
+/// Two runs at once (a slow run still going when the next starts) on one cache: each takes
+/// up the token the other rotated in, instead of presenting a spent one (which would make
+/// Salesforce revoke the whole chain).
+#[test]
+fn overlapping_runs_take_up_each_others_rotated_token() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let cache = temp_dir("overlap").join("tokens.json");
+    let a = rotating_client(&org, &r0, Some(&cache));
+    let b = rotating_client(&org, &r0, Some(&cache)); // started from the cached session
+    for sf in [&a, &b, &a, &b] {
+        org.expire_sessions();
+        sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    }
+    let tokens = presented(&org);
+    assert_eq!(tokens.len(), 5, "{tokens:?}");
+    let mut unique = tokens.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        5,
+        "no refresh token was presented twice: {tokens:?}"
+    );
+}
+
 #[test]
 fn a_new_refresh_token_in_the_settings_wins_over_the_cached_one() {
     let org = FakeOrg::start();
