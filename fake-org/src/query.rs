@@ -8,10 +8,9 @@ use crate::ctx::Ctx;
 use crate::form::{param, parse_form};
 use crate::org::{lock, read};
 use crate::response::Response;
-use crate::schema;
-use crate::soql::{self, OutItem, Query, Select};
+use crate::soql::{self, Kids, OutItem, Query, Select};
 use crate::store::Store;
-use crate::value::{write_json_str, write_value, Value};
+use crate::value::write_json_str;
 
 /// Open cursors kept at once; the oldest is dropped beyond this.
 const MAX_CURSORS: usize = 64;
@@ -20,7 +19,7 @@ const DEFAULT_BATCH: usize = 2000;
 
 /// A query's remaining result: matching rows by index, serialized page by page on demand.
 pub(crate) struct Cursor {
-    query: Query,
+    query: Arc<Query>,
     rows: Vec<u32>,
     batch: usize,
 }
@@ -64,6 +63,9 @@ fn batch_size(ctx: &Ctx) -> Option<usize> {
     })
 }
 
+/// The most `AggregateResult` rows a query may return: they cannot be paged.
+const MAX_GROUPS: usize = 2000;
+
 /// `GET query?q=...` and `GET queryAll?q=...`.
 pub(crate) fn run(ctx: &Ctx, all_rows: bool) -> Response {
     let params = parse_form(&ctx.req.query);
@@ -71,35 +73,64 @@ pub(crate) fn run(ctx: &Ctx, all_rows: bool) -> Response {
         return Response::error(400, "MALFORMED_QUERY", "A query string has to be specified");
     };
     let query = match soql::parse(q, &ctx.org.time_zone()) {
-        Ok(query) => query,
+        Ok(query) => Arc::new(query),
         Err(e) => return Response::error(400, e.code, &e.message),
     };
     let store = read(&ctx.org.store);
     let rows = soql::execute(&query, &store, all_rows);
-    if matches!(query.select, Select::Count) {
-        let body = format!(
-            "{{\"totalSize\":{},\"done\":true,\"records\":[]}}",
-            rows.len()
-        );
-        return Response::json(200, body.into_bytes());
+    match &query.select {
+        Select::Count => return count_body(rows.len()),
+        Select::Aggregate(agg) => {
+            let groups = soql::groups(&query, agg, &store, &rows);
+            if agg.count_only {
+                return count_body(groups.len());
+            }
+            if groups.len() > MAX_GROUPS {
+                return Response::error(
+                    400,
+                    "MALFORMED_QUERY",
+                    "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch",
+                );
+            }
+            let mut out = format!(
+                "{{\"totalSize\":{},\"done\":true,\"records\":[",
+                groups.len()
+            )
+            .into_bytes();
+            for (n, g) in groups.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                soql::write_group(&mut out, agg, g);
+            }
+            out.extend_from_slice(b"]}");
+            return Response::json(200, out);
+        }
+        Select::Fields(_) => {}
     }
     let batch = batch_size(ctx).unwrap_or(DEFAULT_BATCH);
-    if rows.len() <= batch {
-        return Response::json(200, page(ctx, &store, &query, &rows, rows.len(), None));
-    }
     let total = rows.len();
-    let id = lock(&ctx.org.cursors).next_id();
+    let shown = total.min(batch);
+    let next = (total > batch).then(|| lock(&ctx.org.cursors).next_id());
     let body = page(
         ctx,
         &store,
         &query,
-        &rows[..batch],
+        &rows[..shown],
         total,
-        Some(format!("{id}-{batch}")),
+        next.as_ref().map(|id| format!("{id}-{batch}")),
+        batch,
     );
     drop(store);
-    lock(&ctx.org.cursors).insert(id, Cursor { query, rows, batch });
+    if let Some(id) = next {
+        lock(&ctx.org.cursors).insert(id, Cursor { query, rows, batch });
+    }
     Response::json(200, body)
+}
+
+fn count_body(n: usize) -> Response {
+    let body = format!("{{\"totalSize\":{n},\"done\":true,\"records\":[]}}");
+    Response::json(200, body.into_bytes())
 }
 
 /// `GET query/{locator}-{offset}`: the next page of a cursor.
@@ -130,6 +161,7 @@ pub(crate) fn more(ctx: &Ctx, locator: &str, _all_rows: bool) -> Response {
             &cursor.rows[offset..end],
             cursor.rows.len(),
             next,
+            batch,
         ),
     )
 }
@@ -142,6 +174,7 @@ fn page(
     rows: &[u32],
     total: usize,
     next: Option<String>,
+    batch: usize,
 ) -> Vec<u8> {
     let Select::Fields(items) = &q.select else {
         return Vec::new();
@@ -150,88 +183,51 @@ fn page(
     out.extend_from_slice(
         format!("{{\"totalSize\":{total},\"done\":{}", next.is_none()).as_bytes(),
     );
+    let base = ctx.base();
     if let Some(locator) = &next {
         out.extend_from_slice(b",\"nextRecordsUrl\":");
-        write_json_str(&mut out, &format!("{}/query/{locator}", ctx.base()));
+        write_json_str(&mut out, &format!("{base}/query/{locator}"));
     }
     out.extend_from_slice(b",\"records\":[");
-    let base = ctx.base();
+    let sets: Vec<_> = items
+        .iter()
+        .filter_map(|it| match it {
+            OutItem::Children(sub) => Some(soql::children(sub, q.obj, rows, store)),
+            _ => None,
+        })
+        .collect();
+    let mut pending: Vec<(String, Cursor)> = Vec::new();
+    let mut pager = |query: &Arc<Query>, rows: Vec<u32>| {
+        let id = lock(&ctx.org.cursors).next_id();
+        let url = format!("{base}/query/{id}-{batch}");
+        pending.push((
+            id,
+            Cursor {
+                query: query.clone(),
+                rows,
+                batch,
+            },
+        ));
+        url
+    };
+    let mut kids = (!sets.is_empty()).then_some(Kids {
+        sets,
+        batch,
+        pager: &mut pager,
+    });
     for (n, &row) in rows.iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
-        write_record(&mut out, store, &base, q.obj, row, items);
+        soql::write_record(&mut out, store, &base, q.obj, row, items, kids.as_mut());
+    }
+    drop(kids);
+    if !pending.is_empty() {
+        let mut cursors = lock(&ctx.org.cursors);
+        for (id, cursor) in pending {
+            cursors.insert(id, cursor);
+        }
     }
     out.extend_from_slice(b"]}");
     out
-}
-
-/// Writes `{"type":..,"url":..}`.
-pub(crate) fn write_attributes(out: &mut Vec<u8>, base: &str, obj: u8, row: u32) {
-    let def = schema::object(obj);
-    out.extend_from_slice(b"\"attributes\":{\"type\":\"");
-    out.extend_from_slice(def.name.as_bytes());
-    out.extend_from_slice(b"\",\"url\":\"");
-    out.extend_from_slice(base.as_bytes());
-    out.extend_from_slice(b"/sobjects/");
-    out.extend_from_slice(def.name.as_bytes());
-    out.push(b'/');
-    out.extend_from_slice(def.id_of(row).as_bytes());
-    out.extend_from_slice(b"\"}");
-}
-
-/// Writes one query result record.
-pub(crate) fn write_record(
-    out: &mut Vec<u8>,
-    store: &Store,
-    base: &str,
-    obj: u8,
-    row: u32,
-    items: &[OutItem],
-) {
-    let Some(values) = store.row(obj, row) else {
-        out.extend_from_slice(b"null");
-        return;
-    };
-    let def = schema::object(obj);
-    out.push(b'{');
-    write_attributes(out, base, obj, row);
-    for item in items {
-        out.push(b',');
-        match item {
-            OutItem::Field(i) => {
-                write_json_str(out, def.fields[*i].name);
-                out.push(b':');
-                write_value(out, &values[*i]);
-            }
-            OutItem::Parent {
-                lookup,
-                target,
-                rel,
-                fields,
-            } => {
-                write_json_str(out, rel);
-                out.push(b':');
-                let parent = match values[*lookup] {
-                    Value::Id(t, r) if t == *target => store.row(t, r).map(|p| (r, p)),
-                    _ => None,
-                };
-                let Some((prow, pvalues)) = parent else {
-                    out.extend_from_slice(b"null");
-                    continue;
-                };
-                let pdef = schema::object(*target);
-                out.push(b'{');
-                write_attributes(out, base, *target, prow);
-                for f in fields {
-                    out.push(b',');
-                    write_json_str(out, pdef.fields[*f].name);
-                    out.push(b':');
-                    write_value(out, &pvalues[*f]);
-                }
-                out.push(b'}');
-            }
-        }
-    }
-    out.push(b'}');
 }

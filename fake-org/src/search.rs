@@ -4,7 +4,6 @@
 use crate::ctx::Ctx;
 use crate::form::{param, parse_form};
 use crate::org::read;
-use crate::query::write_record;
 use crate::response::{ApiError, Response};
 use crate::schema::{self, FieldType, OBJECTS};
 use crate::soql::{self, Select};
@@ -86,11 +85,14 @@ fn search(ctx: &Ctx) -> Result<Response, ApiError> {
                 fields.as_str()
             }
         );
-        let query = soql::parse(&soql, &ctx.org.time_zone())
+        let mut query = soql::parse(&soql, &ctx.org.time_zone())
             .map_err(|e| ApiError::new(400, e.code, &e.message))?;
+        // The object's LIMIT and OFFSET count the records that match the search term.
+        let (own_limit, own_offset) = (query.limit.take(), std::mem::take(&mut query.offset));
         let Select::Fields(items) = &query.select else {
             continue;
         };
+        let (mut skipped, mut taken) = (0usize, 0usize);
         let def = schema::object(query.obj);
         let searched: Vec<usize> = def
             .fields
@@ -116,13 +118,22 @@ fn search(ctx: &Ctx) -> Result<Response, ApiError> {
                 .filter_map(|&i| values[i].as_str())
                 .map(str::to_lowercase)
                 .collect();
-            if words.iter().all(|w| text.iter().any(|t| t.contains(w))) {
-                if n > 0 {
-                    out.push(b',');
-                }
-                write_record(&mut out, &store, &base, query.obj, row, items);
-                n += 1;
+            if !words.iter().all(|w| text.iter().any(|t| t.contains(w))) {
+                continue;
             }
+            if skipped < own_offset {
+                skipped += 1;
+                continue;
+            }
+            if own_limit.is_some_and(|l| taken >= l) {
+                break;
+            }
+            taken += 1;
+            if n > 0 {
+                out.push(b',');
+            }
+            soql::write_record(&mut out, &store, &base, query.obj, row, items, None);
+            n += 1;
         }
     }
     out.extend_from_slice(b"]}");

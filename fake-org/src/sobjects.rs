@@ -6,9 +6,9 @@ use serde_json::{Map, Value as J};
 
 use crate::ctx::Ctx;
 use crate::org::{read, write};
-use crate::query::write_attributes;
 use crate::response::{write_str_array, ApiError, Response};
 use crate::schema;
+use crate::soql::write_attributes;
 use crate::store::{is_deleted, Lookup, Store};
 use crate::validate::{self, check_unique, Mode};
 use crate::value::{write_json_str, write_value, Value};

@@ -139,3 +139,117 @@ fn date_literals_round() {
         .unwrap_err()
         .contains("Mars/Olympus"));
 }
+
+/// Level0__c -> Level1__c -> ... -> Level6__c, each through a lookup `Up__c` (`Up__r`).
+fn chain_org() -> FakeOrg {
+    let mut b = FakeOrg::builder().without_sample_data();
+    for i in 0..=6 {
+        let mut fields = vec![
+            json!({"name": "Id", "type": "id"}),
+            json!({"name": "Name", "type": "string", "length": 80}),
+            json!({"name": "Rank__c", "type": "double"}),
+        ];
+        if i < 6 {
+            fields.push(json!({"name": "Up__c", "type": "reference", "referenceTo": [format!("Level{}__c", i + 1)], "relationshipName": "Up__r"}));
+        }
+        let describe = json!({"name": format!("Level{i}__c"), "label": format!("Level{i}"), "labelPlural": format!("Level{i}s"), "fields": fields});
+        b = b.describe(&describe).unwrap();
+    }
+    b.start()
+}
+
+#[test]
+fn relationship_paths_nest_up_to_five_levels() {
+    let org = chain_org();
+    let token = login(&org);
+    let mut up: Option<String> = None;
+    for i in (0..=6).rev() {
+        let mut rec = json!({"Name": format!("L{i}")});
+        if let Some(id) = &up {
+            rec["Up__c"] = json!(id);
+        }
+        up = Some(org.insert(&format!("Level{i}__c"), rec));
+    }
+    org.insert("Level0__c", json!({"Name": "Orphan"}));
+    let five = "Up__r.Up__r.Up__r.Up__r.Up__r";
+    let j = ok(
+        &org,
+        &token,
+        &format!("SELECT Name, Up__r.Name, {five}.Name FROM Level0__c WHERE {five}.Name = 'L5' OR Name = 'Orphan' ORDER BY {five}.Name NULLS LAST, Name"),
+    );
+    assert_eq!(names(&j), ["L0", "Orphan"]);
+    let rec = &j["records"][0];
+    let mut level = &rec["Up__r"];
+    assert_eq!(level["Name"], "L1");
+    for i in 2..=5 {
+        level = &level["Up__r"];
+        assert_eq!(level["attributes"]["type"], format!("Level{i}__c"));
+    }
+    assert_eq!(level["Name"], "L5");
+    assert!(level.get("Up__r").is_none());
+    assert!(
+        j["records"][1]["Up__r"].is_null(),
+        "an empty lookup is null"
+    );
+
+    let r = query(
+        &org,
+        &token,
+        &format!("SELECT {five}.Up__r.Name FROM Level0__c"),
+    );
+    assert_eq!(r.status, 400);
+    assert!(rest_error(&r).1.contains("not supported by the fake org"));
+
+    // Child relationships of loaded lookups, and grouping by a deep path.
+    let j = ok(
+        &org,
+        &token,
+        "SELECT Name, (SELECT Name FROM Level0s__r ORDER BY Name) FROM Level1__c",
+    );
+    assert_eq!(j["records"][0]["Level0s__r"]["records"][0]["Name"], "L0");
+    let j = ok(&org, &token, "SELECT Up__r.Up__r.Name, COUNT(Id) FROM Level0__c GROUP BY Up__r.Up__r.Name ORDER BY Up__r.Up__r.Name NULLS FIRST");
+    assert_eq!(j["records"][0]["Name"], Value::Null);
+    assert_eq!(j["records"][1]["Name"], "L2");
+}
+
+#[test]
+fn order_by_several_keys() {
+    let org = FakeOrg::builder().without_sample_data().start();
+    let token = login(&org);
+    for (name, city, n) in [
+        ("a", "Paris", Some(3)),
+        ("b", "Paris", None),
+        ("c", "berlin", Some(1)),
+        ("d", "Berlin", Some(2)),
+        ("e", "", Some(2)),
+    ] {
+        let mut rec = json!({"Name": name, "NumberOfEmployees": n});
+        if !city.is_empty() {
+            rec["BillingCity"] = json!(city);
+        }
+        org.insert("Account", rec);
+    }
+    let q = |order: &str| {
+        names(&ok(
+            &org,
+            &token,
+            &format!("SELECT Name FROM Account ORDER BY {order}"),
+        ))
+    };
+    assert_eq!(
+        q("BillingCity, NumberOfEmployees DESC"),
+        ["e", "d", "c", "b", "a"]
+    );
+    assert_eq!(
+        q("BillingCity DESC NULLS LAST, Name"),
+        ["a", "b", "c", "d", "e"]
+    );
+    assert_eq!(
+        q("NumberOfEmployees ASC NULLS LAST, Name DESC"),
+        ["c", "e", "d", "a", "b"]
+    );
+    assert_eq!(
+        q("NumberOfEmployees DESC, BillingCity"),
+        ["b", "a", "e", "d", "c"]
+    );
+}

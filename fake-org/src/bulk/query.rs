@@ -16,7 +16,7 @@ use crate::form::{param, parse_form};
 use crate::org::{lock, read};
 use crate::response::Response;
 use crate::schema;
-use crate::soql::{self, OutItem, Query, Select};
+use crate::soql::{self, FieldRef, Query, Select};
 use crate::store::Store;
 use crate::value::{java_double, Value};
 
@@ -34,7 +34,8 @@ pub(crate) struct QueryJob {
     query: Query,
     /// Matching rows, in result order.
     rows: Vec<u32>,
-    columns: Vec<String>,
+    /// CSV header names and the fields they read.
+    columns: Vec<(String, FieldRef)>,
     p: Mutex<Progress>,
 }
 
@@ -192,25 +193,7 @@ fn create(ctx: &Ctx) -> Response {
         );
     };
     let def = schema::object(query.obj);
-    let mut columns = Vec::new();
-    for item in items {
-        match item {
-            OutItem::Field(i) => columns.push(def.fields[*i].name.to_owned()),
-            OutItem::Parent {
-                target,
-                rel,
-                fields,
-                ..
-            } => {
-                let tdef = schema::object(*target);
-                columns.extend(
-                    fields
-                        .iter()
-                        .map(|f| format!("{rel}.{}", tdef.fields[*f].name)),
-                );
-            }
-        }
-    }
+    let columns = soql::flat_columns(query.obj, items);
     let rows = soql::execute(&query, &read(&ctx.org.store), all_rows);
     let b = bulk(ctx);
     let (key, id) = b.new_id();
@@ -442,13 +425,10 @@ fn results(ctx: &Ctx, q: &QueryJob) -> Response {
 
 /// The header row and one line per record.
 fn write_page(store: &Store, q: &QueryJob, rows: &[u32]) -> Vec<u8> {
-    let Select::Fields(items) = &q.query.select else {
-        return Vec::new();
-    };
     let delim = q.c.delimiter;
     let nl = eol(&q.c);
     let mut out = Vec::with_capacity(64 + rows.len() * (16 + 24 * q.columns.len()));
-    for (i, c) in q.columns.iter().enumerate() {
+    for (i, (c, _)) in q.columns.iter().enumerate() {
         if i > 0 {
             out.push(delim);
         }
@@ -466,30 +446,9 @@ fn write_page(store: &Store, q: &QueryJob, rows: &[u32]) -> Vec<u8> {
             }
             first = false;
         };
-        for item in items {
-            match item {
-                OutItem::Field(i) => {
-                    sep(&mut out);
-                    write_csv_value(&mut out, &values[*i]);
-                }
-                OutItem::Parent {
-                    lookup,
-                    target,
-                    fields,
-                    ..
-                } => {
-                    let parent = match values[*lookup] {
-                        Value::Id(t, r) if t == *target => store.row(t, r),
-                        _ => None,
-                    };
-                    for f in fields {
-                        sep(&mut out);
-                        if let Some(p) = parent {
-                            write_csv_value(&mut out, &p[*f]);
-                        }
-                    }
-                }
-            }
+        for (_, f) in &q.columns {
+            sep(&mut out);
+            write_csv_value(&mut out, soql::field_value(store, values, f));
         }
         out.extend_from_slice(nl);
     }

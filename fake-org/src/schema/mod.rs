@@ -162,7 +162,6 @@ impl Schema {
 
 /// The child relationship `rel` of object `parent` in the current org (see
 /// [`Schema::child_relationship`]), for parent-to-child subqueries.
-#[allow(dead_code)] // until SOQL subqueries use it
 pub(crate) fn child_relationship(parent: u8, rel: &str) -> Option<(u8, usize)> {
     current().child_relationship(parent, rel)
 }

@@ -1,36 +1,45 @@
-//! Evaluates a parsed query over the store: filter, sort, offset and limit.
+//! Evaluates a parsed query over the store: filter, sort, offset and limit, and the children
+//! of parent-to-child subqueries.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
-use super::{Cond, FieldRef, LikeTok, Operand, Query};
+use super::{Cond, FieldRef, LikeTok, Operand, OrderKey, Query, Select, SubQuery};
 use crate::schema;
 use crate::store::{is_deleted, is_purged, Row, Store};
 use crate::value::Value;
 
 static NULL: Value = Value::Null;
 
-/// The value of a (possibly parent) field for a record; null when a lookup is empty.
-pub(crate) fn field_value<'a>(store: &'a Store, row: &'a Row, f: FieldRef) -> &'a Value {
-    match f {
-        FieldRef::Direct(i) => &row[i],
-        FieldRef::Parent {
-            lookup,
-            target,
-            field,
-        } => match row[lookup] {
-            Value::Id(t, r) if t == target => store.row(t, r).map_or(&NULL, |p| &p[field]),
-            _ => &NULL,
-        },
+/// The value of a (possibly parent) field for a record; null when a lookup on the way is empty.
+pub(crate) fn field_value<'a>(store: &'a Store, row: &'a Row, f: &FieldRef) -> &'a Value {
+    let mut row = row;
+    for hop in f.hops() {
+        match row[hop.lookup as usize] {
+            Value::Id(t, r) if t == hop.target => match store.row(t, r) {
+                Some(parent) => row = parent,
+                None => return &NULL,
+            },
+            _ => return &NULL,
+        }
     }
+    &row[f.field as usize]
 }
 
-/// The rows matching the query, in result order, after OFFSET and LIMIT.
+/// The rows matching the query, in result order, after OFFSET and LIMIT; for an aggregate
+/// query every matching row (its OFFSET and LIMIT apply to the groups).
 ///
 /// `all_rows` includes deleted records (queryAll).
 pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
     let rows = &store.table(q.obj).rows;
+    let whole = matches!(q.select, Select::Aggregate(_));
+    let (limit, offset) = if whole {
+        (None, 0)
+    } else {
+        (q.limit, q.offset)
+    };
     let early_stop = if q.order.is_empty() {
-        q.limit.map(|l| l.saturating_add(q.offset))
+        limit.map(|l| l.saturating_add(offset))
     } else {
         None
     };
@@ -43,69 +52,110 @@ pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
             is_purged(row)
         } else {
             is_deleted(row)
-        }) || !q.filter.as_ref().is_none_or(|c| matches(c, store, row))
+        }) || !q
+            .filter
+            .as_ref()
+            .is_none_or(|c| matches(c, &|f: &FieldRef| field_value(store, row, f)))
         {
             continue;
         }
         out.push(i as u32);
     }
-    if !q.order.is_empty() {
-        out.sort_by(|&a, &b| {
-            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-            for key in &q.order {
-                let (va, vb) = (
-                    field_value(store, ra, key.field),
-                    field_value(store, rb, key.field),
-                );
-                let ord = match (va.is_null(), vb.is_null()) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) => {
-                        if key.nulls_first {
-                            Ordering::Less
-                        } else {
-                            Ordering::Greater
-                        }
-                    }
-                    (false, true) => {
-                        if key.nulls_first {
-                            Ordering::Greater
-                        } else {
-                            Ordering::Less
-                        }
-                    }
-                    (false, false) => {
-                        let o = compare_values(va, vb);
-                        if key.desc {
-                            o.reverse()
-                        } else {
-                            o
-                        }
-                    }
-                };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            Ordering::Equal
-        });
-    }
-    let start = q.offset.min(out.len());
-    let end = q
-        .limit
-        .map_or(out.len(), |l| start.saturating_add(l).min(out.len()));
-    if start > 0 || end < out.len() {
-        out = out[start..end].to_vec();
-    }
+    sort_rows(&mut out, &q.order, store, rows);
+    window(&mut out, offset, limit);
     out
 }
 
-fn matches(c: &Cond, store: &Store, row: &Row) -> bool {
+fn sort_rows(out: &mut [u32], order: &[OrderKey<FieldRef>], store: &Store, rows: &[Row]) {
+    if order.is_empty() {
+        return;
+    }
+    out.sort_by(|&a, &b| {
+        let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+        order_cmp(
+            order,
+            |f| field_value(store, ra, f),
+            |f| field_value(store, rb, f),
+        )
+    });
+}
+
+/// Keeps `limit` items from `offset` on.
+pub(super) fn window<T>(out: &mut Vec<T>, offset: usize, limit: Option<usize>) {
+    let start = offset.min(out.len());
+    let end = limit.map_or(out.len(), |l| start.saturating_add(l).min(out.len()));
+    out.truncate(end);
+    out.drain(..start);
+}
+
+/// Compares two items by ORDER BY keys, their values given by `a` and `b`.
+pub(super) fn order_cmp<'v, L>(
+    keys: &[OrderKey<L>],
+    a: impl Fn(&L) -> &'v Value,
+    b: impl Fn(&L) -> &'v Value,
+) -> Ordering {
+    for key in keys {
+        let (va, vb) = (a(&key.key), b(&key.key));
+        let ord = match (va.is_null(), vb.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if key.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if key.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) if key.desc => compare_values(va, vb).reverse(),
+            (false, false) => compare_values(va, vb),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The children of each of `parents` (rows of `parent_obj`) for a subquery: filtered, in the
+/// subquery's order, with its OFFSET and LIMIT applied to each parent.
+pub(crate) fn children(
+    sub: &SubQuery,
+    parent_obj: u8,
+    parents: &[u32],
+    store: &Store,
+) -> HashMap<u32, Vec<u32>> {
+    let q = &sub.query;
+    let mut wanted: HashMap<u32, Vec<u32>> = parents.iter().map(|&p| (p, Vec::new())).collect();
+    let rows = &store.table(q.obj).rows;
+    for (i, row) in rows.iter().enumerate() {
+        let Value::Id(t, parent) = row[sub.lookup] else {
+            continue;
+        };
+        if t != parent_obj || is_deleted(row) {
+            continue;
+        }
+        let Some(kids) = wanted.get_mut(&parent) else {
+            continue;
+        };
+        let keep = q
+            .filter
+            .as_ref()
+            .is_none_or(|c| matches(c, &|f: &FieldRef| field_value(store, row, f)));
+        if keep {
+            kids.push(i as u32);
+        }
+    }
+    for kids in wanted.values_mut() {
+        sort_rows(kids, &q.order, store, rows);
+        window(kids, q.offset, q.limit);
+    }
+    wanted
+}
+
+/// Whether the values given by `get` satisfy condition `c`.
+pub(super) fn matches<'v, L>(c: &Cond<L>, get: &dyn Fn(&L) -> &'v Value) -> bool {
     match c {
-        Cond::And(terms) => terms.iter().all(|t| matches(t, store, row)),
-        Cond::Or(terms) => terms.iter().any(|t| matches(t, store, row)),
-        Cond::Not(inner) => !matches(inner, store, row),
+        Cond::And(terms) => terms.iter().all(|t| matches(t, get)),
+        Cond::Or(terms) => terms.iter().any(|t| matches(t, get)),
+        Cond::Not(inner) => !matches(inner, get),
         Cond::Cmp(f, op, operand) => {
-            let v = field_value(store, row, *f);
+            let v = get(f);
             match (*op, operand) {
                 ("=", Operand::Null) => v.is_null(),
                 ("!=", Operand::Null) => !v.is_null(),
@@ -123,14 +173,14 @@ fn matches(c: &Cond, store: &Store, row: &Row) -> bool {
             }
         }
         Cond::In(f, negated, list) => {
-            let v = field_value(store, row, *f);
+            let v = get(f);
             let found = list.iter().any(|o| match o {
                 Operand::Null => v.is_null(),
                 o => compare(v, o) == Some(Ordering::Equal),
             });
             found != *negated
         }
-        Cond::Like(f, pattern) => match field_value(store, row, *f).as_str() {
+        Cond::Like(f, pattern) => match get(f).as_str() {
             Some(s) => like(s, pattern),
             None => false,
         },
@@ -169,7 +219,7 @@ fn in_range(v: i64, start: i64, end: i64) -> Ordering {
 }
 
 /// Orders two non-null values of the same field.
-fn compare_values(a: &Value, b: &Value) -> Ordering {
+pub(super) fn compare_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
         (Value::Num(x), Value::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
@@ -180,7 +230,7 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
             .id15_of(*r1)
             .cmp(&schema::object(*o2).id15_of(*r2)),
         _ => match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => ci_order(x, y),
+            (Some(x), Some(y)) => ci_fold(x, y),
             _ => Ordering::Equal,
         },
     }
@@ -194,9 +244,9 @@ fn ci_cmp(a: &str, lower: &str) -> Ordering {
     a.chars().flat_map(char::to_lowercase).cmp(lower.chars())
 }
 
-/// Case-insensitive ordering of two strings, ties broken by the exact text.
-fn ci_order(a: &str, b: &str) -> Ordering {
-    let folded = if a.is_ascii() && b.is_ascii() {
+/// Case-insensitive ordering of two strings ("sorting is case insensitive").
+pub(super) fn ci_fold(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
         a.bytes()
             .map(|c| c.to_ascii_lowercase())
             .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
@@ -204,8 +254,7 @@ fn ci_order(a: &str, b: &str) -> Ordering {
         a.chars()
             .flat_map(char::to_lowercase)
             .cmp(b.chars().flat_map(char::to_lowercase))
-    };
-    folded.then_with(|| a.cmp(b))
+    }
 }
 
 /// SQL LIKE, case-insensitive, with `%` and `_` wildcards.

@@ -56,7 +56,7 @@ pub(super) fn date_range(
         FieldType::DateTime => Ok(Operand::Range(tz.midnight_utc(start), tz.midnight_utc(end))),
         FieldType::Id | FieldType::Reference => Err(wrong_type(src, name, "id", t)),
         ty if ty.is_text() => Err(wrong_type(src, name, "string", t)),
-        FieldType::Int => Err(wrong_type(src, name, "integer", t)),
+        ty if ty.is_integer() => Err(wrong_type(src, name, "integer", t)),
         ty if ty.is_double() => Err(wrong_type(src, name, "double", t)),
         ty => Err(wrong_type(src, name, ty.name(), t)),
     }
@@ -94,11 +94,11 @@ pub(super) fn operand(
             Ok(Operand::Text(decode(src, raw, t.pos)?.to_lowercase()))
         }
         (_, ty) if ty.is_text() => Err(wrong("string")),
-        (Tok::Num(n), FieldType::Int | FieldType::Currency | FieldType::Percent) => n
+        (Tok::Num(n), ty) if ty.is_integer() || ty.is_double() => n
             .parse::<f64>()
             .map(Operand::Num)
             .map_err(|_| t.unexpected(src)),
-        (_, FieldType::Int) => Err(wrong("integer")),
+        (_, ty) if ty.is_integer() => Err(wrong("integer")),
         (_, ty) if ty.is_double() => Err(wrong("double")),
         (Tok::Ident(s), FieldType::Boolean) => Ok(Operand::Bool(s.eq_ignore_ascii_case("true"))),
         (_, FieldType::Boolean) => Err(wrong("boolean")),

@@ -1,12 +1,14 @@
-//! Recursive-descent SOQL parser that resolves names against the schema as it goes.
+//! Recursive-descent SOQL parser that resolves names against the schema as it goes: the
+//! statement's clauses. The SELECT list is in `select.rs`, conditions in `cond.rs`, field
+//! paths in `path.rs`.
+
+use std::sync::Arc;
 
 use super::lexer::{tokenize, Tok, Token};
-use super::{dates, literal};
-use super::{Cond, FieldRef, Operand, OrderKey, OutItem, Query, Select, SoqlError};
-use crate::schema::{self, FieldType};
+use super::select::Item;
+use super::{Cond, FieldRef, OrderKey, Query, SoqlError, SubQuery};
+use crate::schema;
 use crate::zone::TimeZone;
-
-const NO_COLUMN_HINT: &str = "If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
 
 /// Parses and resolves a SOQL statement, date literals relative to now in time zone `tz`.
 pub(crate) fn parse(src: &str, tz: &TimeZone) -> Result<Query, SoqlError> {
@@ -30,25 +32,47 @@ pub(crate) fn parse_at(src: &str, tz: &TimeZone, now_ms: i64) -> Result<Query, S
         tz,
         today: tz.local_day(now_ms),
     };
-    p.query()
+    let (q, _) = p.query(None)?;
+    let t = p.next();
+    if t.tok != Tok::Eof {
+        return Err(p.unexpected(&t));
+    }
+    Ok(q)
 }
 
-struct Parser<'a> {
-    src: &'a str,
-    toks: Vec<Token>,
-    i: usize,
-    obj: u8,
-    tz: &'a TimeZone,
+pub(super) struct Parser<'a> {
+    pub src: &'a str,
+    pub toks: Vec<Token>,
+    pub i: usize,
+    /// The object of the (sub)query being parsed.
+    pub obj: u8,
+    pub tz: &'a TimeZone,
     /// Today in `tz`, as days since 1970-01-01.
-    today: i64,
+    pub today: i64,
+}
+
+/// The clauses after FROM, as parsed before the SELECT list is put together.
+pub(super) struct Clauses {
+    pub filter: Option<Cond<FieldRef>>,
+    pub group_by: Option<Vec<(FieldRef, usize)>>,
+    /// Token index of HAVING's condition, parsed once the groups' values are known.
+    pub having_at: Option<usize>,
+    /// Token index of ORDER BY's first key, likewise.
+    pub order_at: Option<usize>,
+    pub limit: Option<usize>,
+    pub offset: usize,
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> &Token {
+    pub(super) fn peek(&self) -> &Token {
         &self.toks[self.i.min(self.toks.len() - 1)]
     }
 
-    fn next(&mut self) -> Token {
+    pub(super) fn peek_at(&self, ahead: usize) -> &Token {
+        &self.toks[(self.i + ahead).min(self.toks.len() - 1)]
+    }
+
+    pub(super) fn next(&mut self) -> Token {
         let t = self.peek().clone();
         if self.i < self.toks.len() - 1 {
             self.i += 1;
@@ -56,15 +80,20 @@ impl Parser<'_> {
         t
     }
 
-    fn unexpected(&self, t: &Token) -> SoqlError {
-        SoqlError::malformed(
-            self.src,
-            t.pos,
-            format!("unexpected token: '{}'", t.describe()),
-        )
+    pub(super) fn unexpected(&self, t: &Token) -> SoqlError {
+        t.unexpected(self.src)
     }
 
-    fn expect_kw(&mut self, kw: &str) -> Result<(), SoqlError> {
+    pub(super) fn expect(&mut self, tok: Tok) -> Result<(), SoqlError> {
+        let t = self.next();
+        if t.tok == tok {
+            Ok(())
+        } else {
+            Err(self.unexpected(&t))
+        }
+    }
+
+    pub(super) fn expect_kw(&mut self, kw: &str) -> Result<(), SoqlError> {
         let t = self.next();
         if t.is_kw(kw) {
             Ok(())
@@ -73,7 +102,7 @@ impl Parser<'_> {
         }
     }
 
-    fn eat_kw(&mut self, kw: &str) -> bool {
+    pub(super) fn eat_kw(&mut self, kw: &str) -> bool {
         if self.peek().is_kw(kw) {
             self.i += 1;
             true
@@ -82,7 +111,7 @@ impl Parser<'_> {
         }
     }
 
-    fn ident(&mut self) -> Result<(String, usize), SoqlError> {
+    pub(super) fn ident(&mut self) -> Result<(String, usize), SoqlError> {
         let t = self.next();
         match &t.tok {
             Tok::Ident(s) if !is_reserved(s) && !s.ends_with('.') && !s.starts_with('.') => {
@@ -92,81 +121,114 @@ impl Parser<'_> {
         }
     }
 
-    fn query(&mut self) -> Result<Query, SoqlError> {
+    /// `SELECT ... FROM obj [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT] [OFFSET]`, of the
+    /// statement or (with `parent`) of a parent-to-child subquery, whose FROM names a child
+    /// relationship of `parent`: then also that relationship's name and lookup field.
+    pub(super) fn query(
+        &mut self,
+        parent: Option<u8>,
+    ) -> Result<(Query, Option<(String, usize)>), SoqlError> {
         self.expect_kw("SELECT")?;
-        let mut count = false;
-        let mut paths = Vec::new();
-        if self.peek().is_kw("COUNT")
-            && matches!(
-                self.toks.get(self.i + 1),
-                Some(Token {
-                    tok: Tok::LParen,
-                    ..
-                })
-            )
-        {
-            self.i += 2;
-            let t = self.next();
-            if t.tok != Tok::RParen {
-                return Err(self.unexpected(&t));
+        let select_at = self.i;
+        self.skip_to_from()?;
+        let (name, pos) = self.ident()?;
+        let outer = self.obj;
+        let rel = match parent {
+            None => {
+                self.obj = schema::object_index(&name).ok_or_else(|| {
+                    SoqlError::at("INVALID_TYPE", self.src, pos, format!("sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."))
+                })?;
+                None
             }
-            count = true;
-        } else {
-            loop {
-                paths.push(self.ident()?);
-                if self.peek().tok != Tok::Comma {
-                    break;
-                }
-                self.i += 1;
+            Some(p) => {
+                let rel = child_relationship(p, &name)
+                    .ok_or_else(|| SoqlError::at("INVALID_TYPE", self.src, pos, format!("Didn't understand relationship '{name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.")))?;
+                self.obj = rel.1;
+                Some((rel.0, rel.2))
+            }
+        };
+        let after_from = self.i;
+        self.i = select_at;
+        let items = self.select_list()?;
+        self.i = after_from;
+        let clauses = self.clauses()?;
+        let end = self.i;
+        let q = self.assemble(items, clauses)?;
+        self.i = end;
+        self.obj = outer;
+        Ok((q, rel))
+    }
+
+    /// A parent-to-child subquery, the `(` already consumed; the `)` is consumed too.
+    pub(super) fn subquery(&mut self) -> Result<Arc<SubQuery>, SoqlError> {
+        let (query, rel) = self.query(Some(self.obj))?;
+        self.expect(Tok::RParen)?;
+        let (rel, lookup) = rel.unwrap_or_default();
+        Ok(Arc::new(SubQuery {
+            rel,
+            lookup,
+            query: Arc::new(query),
+        }))
+    }
+
+    /// Moves past the FROM keyword of the current (sub)query, skipping parentheses.
+    fn skip_to_from(&mut self) -> Result<(), SoqlError> {
+        let mut depth = 0usize;
+        loop {
+            let t = self.next();
+            match t.tok {
+                Tok::LParen => depth += 1,
+                Tok::RParen if depth > 0 => depth -= 1,
+                Tok::RParen | Tok::Eof => return Err(self.unexpected(&t)),
+                _ if depth == 0 && t.is_kw("FROM") => return Ok(()),
+                _ => {}
             }
         }
-        self.expect_kw("FROM")?;
-        let (name, pos) = self.ident()?;
-        self.obj = schema::object_index(&name).ok_or_else(|| {
-            SoqlError::at("INVALID_TYPE", self.src, pos, format!("sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."))
-        })?;
-        let select = if count {
-            Select::Count
-        } else {
-            Select::Fields(self.select_items(&paths)?)
-        };
+    }
+
+    fn clauses(&mut self) -> Result<Clauses, SoqlError> {
+        for kw in ["WITH", "USING", "TYPEOF"] {
+            if self.peek().is_kw(kw) {
+                return Err(SoqlError::unsupported(format!("{kw} in SOQL")));
+            }
+        }
         let filter = if self.eat_kw("WHERE") {
-            Some(self.condition()?)
+            Some(self.where_condition()?)
         } else {
             None
         };
-        let mut order = Vec::new();
-        if self.eat_kw("ORDER") {
+        let mut group_by = None;
+        if self.eat_kw("GROUP") {
             self.expect_kw("BY")?;
+            if self.peek().is_kw("ROLLUP") || self.peek().is_kw("CUBE") {
+                return Err(SoqlError::unsupported("GROUP BY ROLLUP and CUBE"));
+            }
+            let mut keys = Vec::new();
             loop {
                 let (path, pos) = self.ident()?;
-                let field = self.resolve(&path, pos)?;
-                let desc = self.eat_kw("DESC") || {
-                    self.eat_kw("ASC");
-                    false
-                };
-                let mut nulls_first = !desc;
-                if self.eat_kw("NULLS") {
-                    let t = self.next();
-                    nulls_first = if t.is_kw("FIRST") {
-                        true
-                    } else if t.is_kw("LAST") {
-                        false
-                    } else {
-                        return Err(self.unexpected(&t));
-                    };
-                }
-                order.push(OrderKey {
-                    field,
-                    desc,
-                    nulls_first,
-                });
+                keys.push((self.resolve(&path, pos)?, pos));
                 if self.peek().tok != Tok::Comma {
                     break;
                 }
                 self.i += 1;
             }
+            group_by = Some(keys);
         }
+        let having_at = if self.eat_kw("HAVING") {
+            let at = self.i;
+            self.skip_clause(&["ORDER", "LIMIT", "OFFSET"]);
+            Some(at)
+        } else {
+            None
+        };
+        let order_at = if self.eat_kw("ORDER") {
+            self.expect_kw("BY")?;
+            let at = self.i;
+            self.skip_clause(&["LIMIT", "OFFSET"]);
+            Some(at)
+        } else {
+            None
+        };
         let limit = if self.eat_kw("LIMIT") {
             Some(self.count_literal()?)
         } else {
@@ -183,18 +245,36 @@ impl Parser<'_> {
                 "Maximum SOQL offset allowed is 2000",
             ));
         }
-        let t = self.next();
-        if t.tok != Tok::Eof {
-            return Err(self.unexpected(&t));
+        if self.peek().is_kw("FOR") {
+            return Err(SoqlError::unsupported(
+                "FOR VIEW, FOR REFERENCE and FOR UPDATE",
+            ));
         }
-        Ok(Query {
-            obj: self.obj,
-            select,
+        Ok(Clauses {
             filter,
-            order,
+            group_by,
+            having_at,
+            order_at,
             limit,
             offset,
         })
+    }
+
+    /// Skips tokens up to one of the keywords `stops` (or the end of the query) at depth 0.
+    fn skip_clause(&mut self, stops: &[&str]) {
+        let mut depth = 0usize;
+        loop {
+            let t = self.peek();
+            match t.tok {
+                Tok::Eof => return,
+                Tok::RParen if depth == 0 => return,
+                Tok::RParen => depth -= 1,
+                Tok::LParen => depth += 1,
+                _ if depth == 0 && stops.iter().any(|k| t.is_kw(k)) => return,
+                _ => {}
+            }
+            self.i += 1;
+        }
     }
 
     fn count_literal(&mut self) -> Result<usize, SoqlError> {
@@ -212,347 +292,93 @@ impl Parser<'_> {
         }
     }
 
-    fn select_items(&self, paths: &[(String, usize)]) -> Result<Vec<OutItem>, SoqlError> {
-        let mut items: Vec<OutItem> = Vec::new();
-        let mut seen: Vec<FieldRef> = Vec::new();
-        for (path, pos) in paths {
-            let f = self.resolve(path, *pos)?;
-            if seen.contains(&f) {
-                return Err(SoqlError::plain(
-                    "INVALID_FIELD",
-                    format!("duplicate field selected: {}", self.canonical(f)),
-                ));
-            }
-            seen.push(f);
-            match f {
-                FieldRef::Direct(i) => items.push(OutItem::Field(i)),
-                FieldRef::Parent {
-                    lookup,
-                    target,
-                    field,
-                } => {
-                    let existing = items.iter_mut().find_map(|it| match it {
-                        OutItem::Parent {
-                            lookup: l, fields, ..
-                        } if *l == lookup => Some(fields),
-                        _ => None,
-                    });
-                    match existing {
-                        Some(fields) => fields.push(field),
-                        None => {
-                            let rel = schema::object(self.obj).fields[lookup]
-                                .relationship
-                                .unwrap_or("");
-                            items.push(OutItem::Parent {
-                                lookup,
-                                target,
-                                rel,
-                                fields: vec![field],
-                            })
-                        }
-                    }
-                }
-            }
-        }
-        Ok(items)
-    }
-
-    fn canonical(&self, f: FieldRef) -> String {
-        let def = schema::object(self.obj);
-        match f {
-            FieldRef::Direct(i) => def.fields[i].name.to_owned(),
-            FieldRef::Parent {
-                lookup,
-                target,
-                field,
-            } => format!(
-                "{}.{}",
-                def.fields[lookup].relationship.unwrap_or(""),
-                schema::object(target).fields[field].name
-            ),
-        }
-    }
-
-    /// Resolves `Name` or `Account.Name` on the queried object.
-    fn resolve(&self, path: &str, pos: usize) -> Result<FieldRef, SoqlError> {
-        let def = schema::object(self.obj);
-        let parts: Vec<&str> = path.split('.').collect();
-        let no_column = |name: &str, on: &str| {
-            SoqlError::at(
-                "INVALID_FIELD",
-                self.src,
-                pos,
-                format!("No such column '{name}' on entity '{on}'. {NO_COLUMN_HINT}"),
-            )
+    /// `ASC|DESC` and `NULLS FIRST|LAST` after an ORDER BY key.
+    pub(super) fn order_direction<L>(&mut self, key: L) -> Result<OrderKey<L>, SoqlError> {
+        let desc = self.eat_kw("DESC") || {
+            self.eat_kw("ASC");
+            false
         };
-        match parts.as_slice() {
-            [name] => def
-                .field_index(name)
-                .map(FieldRef::Direct)
-                .ok_or_else(|| no_column(name, def.name)),
-            [rel, name] if !rel.is_empty() && !name.is_empty() => {
-                let Some(lookup) = def.relationship(rel) else {
-                    return Err(self.bad_relationship(rel, pos));
-                };
-                let target_name = def.fields[lookup].reference_to.unwrap_or("");
-                let target = schema::object_index(target_name)
-                    .ok_or_else(|| self.bad_relationship(rel, pos))?;
-                let tdef = schema::object(target);
-                let field = tdef
-                    .field_index(name)
-                    .ok_or_else(|| no_column(name, tdef.name))?;
-                Ok(FieldRef::Parent {
-                    lookup,
-                    target,
-                    field,
-                })
-            }
-            [rel, ..] => Err(self.bad_relationship(rel, pos)),
-            [] => Err(SoqlError::malformed(
-                self.src,
-                pos,
-                format!("unexpected token: '{path}'"),
-            )),
+        // "By default, null values are sorted first" (the SOQL reference), either direction.
+        let mut nulls_first = true;
+        if self.eat_kw("NULLS") {
+            let t = self.next();
+            nulls_first = if t.is_kw("FIRST") {
+                true
+            } else if t.is_kw("LAST") {
+                false
+            } else {
+                return Err(self.unexpected(&t));
+            };
         }
-    }
-
-    fn bad_relationship(&self, rel: &str, pos: usize) -> SoqlError {
-        SoqlError::at("INVALID_FIELD", self.src, pos, format!("Didn't understand relationship '{rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."))
-    }
-
-    fn field_type(&self, f: FieldRef) -> (FieldType, &'static str) {
-        let def = match f {
-            FieldRef::Direct(i) => &schema::object(self.obj).fields[i],
-            FieldRef::Parent { target, field, .. } => &schema::object(target).fields[field],
-        };
-        (def.ty, def.name)
-    }
-
-    /// `term (AND term)*` or `term (OR term)*`; mixing needs parentheses, as in SOQL.
-    fn condition(&mut self) -> Result<Cond, SoqlError> {
-        let first = self.term()?;
-        let joiner = if self.peek().is_kw("AND") {
-            "AND"
-        } else if self.peek().is_kw("OR") {
-            "OR"
-        } else {
-            return Ok(first);
-        };
-        let mut terms = vec![first];
-        while self.eat_kw(joiner) {
-            terms.push(self.term()?);
-        }
-        let other = if joiner == "AND" { "OR" } else { "AND" };
-        if self.peek().is_kw(other) {
-            return Err(self.unexpected(&self.peek().clone()));
-        }
-        Ok(if joiner == "AND" {
-            Cond::And(terms)
-        } else {
-            Cond::Or(terms)
+        Ok(OrderKey {
+            key,
+            desc,
+            nulls_first,
         })
     }
 
-    fn term(&mut self) -> Result<Cond, SoqlError> {
-        if self.eat_kw("NOT") {
-            return Ok(Cond::Not(Box::new(self.term()?)));
-        }
-        if self.peek().tok == Tok::LParen {
-            self.i += 1;
-            let inner = self.condition()?;
-            let t = self.next();
-            if t.tok != Tok::RParen {
-                return Err(self.unexpected(&t));
-            }
-            return Ok(inner);
-        }
-        let (path, pos) = self.ident()?;
-        let field = self.resolve(&path, pos)?;
-        let t = self.next();
-        match &t.tok {
-            Tok::Op(op) => {
-                let lit = self.next();
-                Ok(Cond::Cmp(field, op, self.operand(field, &lit)?))
-            }
-            _ if t.is_kw("LIKE") => self.like(field, pos),
-            _ if t.is_kw("IN") => Ok(Cond::In(field, false, self.in_list(field)?)),
-            _ if t.is_kw("NOT") && self.peek().is_kw("IN") => {
-                self.i += 1;
-                Ok(Cond::In(field, true, self.in_list(field)?))
-            }
-            _ => Err(self.unexpected(&t)),
-        }
-    }
-
-    fn like(&mut self, field: FieldRef, field_pos: usize) -> Result<Cond, SoqlError> {
-        let (ty, name) = self.field_type(field);
-        if !ty.is_text() {
-            return Err(SoqlError::at(
-                "INVALID_FIELD",
-                self.src,
-                field_pos,
-                format!(
-                    "invalid operator on field '{name}' of type {}: LIKE",
-                    ty.name()
-                ),
-            ));
-        }
-        let t = self.next();
-        let pattern = literal::like_pattern(self.src, &t)?;
-        Ok(Cond::Like(field, pattern))
-    }
-
-    fn in_list(&mut self, field: FieldRef) -> Result<Vec<Operand>, SoqlError> {
-        let t = self.next();
-        if t.tok != Tok::LParen {
-            return Err(self.unexpected(&t));
-        }
-        let mut values = Vec::new();
+    /// ORDER BY over fields, for queries that are not aggregates.
+    pub(super) fn field_order(&mut self, at: usize) -> Result<Vec<OrderKey<FieldRef>>, SoqlError> {
+        self.i = at;
+        let mut order = Vec::new();
         loop {
-            let lit = self.next();
-            values.push(self.operand(field, &lit)?);
-            let t = self.next();
-            match t.tok {
-                Tok::Comma => continue,
-                Tok::RParen => break,
-                _ => return Err(self.unexpected(&t)),
+            if self.peek_at(1).tok == Tok::LParen {
+                return Err(self.unexpected(&self.peek_at(1).clone()));
             }
+            let (path, pos) = self.ident()?;
+            let field = self.resolve(&path, pos)?;
+            order.push(self.order_direction(field)?);
+            if self.peek().tok != Tok::Comma {
+                return Ok(order);
+            }
+            self.i += 1;
         }
-        Ok(values)
     }
 
-    /// Converts a literal token (and the `:n` of a date literal) to an operand of the
-    /// field's type.
-    fn operand(&mut self, field: FieldRef, t: &Token) -> Result<Operand, SoqlError> {
-        let (ty, name) = self.field_type(field);
-        if let Tok::Ident(word) = &t.tok {
-            if let Some(numbered) = dates::takes_number(word) {
-                let n = if numbered { self.date_number(word)? } else { 0 };
-                let days = dates::range(word, n, self.today).unwrap_or((0, 0));
-                return literal::date_range(self.src, ty, name, t, days, self.tz);
-            }
-        }
-        literal::operand(self.src, ty, name, t)
-    }
-
-    /// The `:n` after `LAST_N_DAYS` and the like.
-    fn date_number(&mut self, word: &str) -> Result<i64, SoqlError> {
-        let colon = self.next();
-        if colon.tok != Tok::Colon {
-            return Err(self.unexpected(&colon));
-        }
-        let t = self.next();
-        match &t.tok {
-            Tok::Num(n) if n.bytes().all(|b| b.is_ascii_digit()) => match n.parse::<i64>() {
-                Ok(v) if v <= 100_000 => Ok(v),
-                _ => Err(SoqlError::malformed(
+    /// Builds the query from its SELECT items and clauses.
+    fn assemble(&mut self, items: Vec<Item>, c: Clauses) -> Result<Query, SoqlError> {
+        let select = self.build_select(items, &c)?;
+        let order = match (&select, c.order_at) {
+            (super::Select::Fields(_), Some(at)) => self.field_order(at)?,
+            (super::Select::Count, Some(at)) => {
+                let t = self.toks[at.saturating_sub(2)].clone();
+                return Err(SoqlError::at(
+                    "MALFORMED_QUERY",
                     self.src,
                     t.pos,
-                    format!("numeric value out of range for {word}: {n}"),
-                )),
-            },
-            _ => Err(self.unexpected(&t)),
-        }
+                    "ORDER BY cannot be used with COUNT() (use COUNT(Id) and GROUP BY to order counts)",
+                ));
+            }
+            _ => Vec::new(),
+        };
+        Ok(Query {
+            obj: self.obj,
+            select,
+            filter: c.filter,
+            order,
+            limit: c.limit,
+            offset: c.offset,
+        })
     }
+}
+
+/// The child relationship `name` of object `parent`: its name as the schema spells it, the
+/// child object and the child's lookup field.
+fn child_relationship(parent: u8, name: &str) -> Option<(String, u8, usize)> {
+    let (child, field) = schema::child_relationship(parent, name)?;
+    let spelled = schema::object(parent)
+        .children
+        .iter()
+        .find_map(|c| c.name.filter(|n| n.eq_ignore_ascii_case(name)))
+        .unwrap_or(name);
+    Some((spelled.to_owned(), child, field))
 }
 
 /// Words that cannot stand where a field or object name is expected.
-fn is_reserved(word: &str) -> bool {
-    const RESERVED: [&str; 13] = [
+pub(super) fn is_reserved(word: &str) -> bool {
+    const RESERVED: [&str; 20] = [
         "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "LIMIT", "OFFSET", "LIKE",
-        "IN", "NULL",
+        "IN", "NULL", "GROUP", "HAVING", "ASC", "DESC", "NULLS", "WITH", "INCLUDES",
     ];
     RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(src: &str) -> Result<Query, SoqlError> {
-        parse(src, &TimeZone::utc())
-    }
-
-    fn ms(s: &str) -> i64 {
-        crate::time::parse_datetime(s).unwrap()
-    }
-
-    #[test]
-    fn date_literals_become_ranges_in_the_org_time_zone() {
-        let la = TimeZone::parse("America/Los_Angeles").unwrap();
-        // 05:00 UTC on Dec 1 is still Nov 30 in Los Angeles.
-        let now = ms("2026-12-01T05:00:00Z");
-        let q = parse_at("SELECT Id FROM Account WHERE CreatedDate = TODAY", &la, now).unwrap();
-        let Some(Cond::Cmp(_, "=", Operand::Range(s, e))) = q.filter else {
-            panic!("{:?}", q.filter)
-        };
-        assert_eq!(
-            (s, e),
-            (ms("2026-11-30T08:00:00Z"), ms("2026-12-01T08:00:00Z"))
-        );
-        let q = parse_at(
-            "SELECT Id FROM Opportunity WHERE CloseDate < LAST_N_DAYS:7",
-            &TimeZone::utc(),
-            now,
-        )
-        .unwrap();
-        let Some(Cond::Cmp(_, "<", Operand::Range(s, e))) = q.filter else {
-            panic!("{:?}", q.filter)
-        };
-        let today = crate::time::days_from_civil(2026, 12, 1);
-        assert_eq!((s, e), (today - 7, today + 1));
-    }
-
-    #[test]
-    fn date_literal_errors() {
-        let e = p("SELECT Id FROM Account WHERE Name = TODAY").unwrap_err();
-        assert_eq!(e.code, "INVALID_FIELD");
-        assert!(e.message.ends_with("value of filter criterion for field 'Name' must be of type string and should be enclosed in quotes"), "{}", e.message);
-        let e = p("SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS").unwrap_err();
-        assert_eq!(e.code, "MALFORMED_QUERY");
-        assert!(
-            e.message.ends_with("unexpected token: '<EOF>'"),
-            "{}",
-            e.message
-        );
-        let e = p("SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS:x").unwrap_err();
-        assert!(
-            e.message.ends_with("unexpected token: 'x'"),
-            "{}",
-            e.message
-        );
-        assert!(p("SELECT Id FROM Account WHERE CreatedDate IN (TODAY, YESTERDAY)").is_ok());
-    }
-
-    #[test]
-    fn errors_point_at_row_and_column() {
-        let e = p("SELECT Id\nFROM Account\nWHERE Nmae = 'x'").unwrap_err();
-        assert_eq!(e.code, "INVALID_FIELD");
-        assert!(
-            e.message
-                .starts_with("\nWHERE Nmae = 'x'\n      ^\nERROR at Row:3:Column:7\n"),
-            "{:?}",
-            e.message
-        );
-        let e = p("SELECT Id FROM Account LIMIT x").unwrap_err();
-        assert_eq!(e.code, "MALFORMED_QUERY");
-        assert!(
-            e.message.ends_with("unexpected token: 'x'"),
-            "{}",
-            e.message
-        );
-        assert_eq!(p("  ").unwrap_err().code, "MALFORMED_QUERY");
-    }
-
-    #[test]
-    fn parent_fields_group_under_their_relationship() {
-        let q = p("SELECT Account.Name, Id, Account.Industry FROM Contact").unwrap();
-        let Select::Fields(items) = q.select else {
-            panic!("fields")
-        };
-        assert_eq!(items.len(), 2);
-        assert!(
-            matches!(&items[0], OutItem::Parent { rel: "Account", fields, .. } if fields.len() == 2)
-        );
-    }
 }
