@@ -368,9 +368,33 @@ impl Bulk {
         self.json("PATCH", &path, &json!({"state": state}))
     }
 
+    /// A job's info, read with this timeout (a poll gets no more than what is left of the wait).
+    fn get_info_within(&self, kind: &str, id: &str, timeout: Duration) -> Result<JobInfo> {
+        let path = format!("jobs/{kind}/{}", encode_path_segment(id));
+        let (reply, shown) = self.client.call_within(
+            &crate::request::Request {
+                method: "GET",
+                path: &path,
+                params: &[],
+                body: None,
+                headers: &[],
+            },
+            timeout,
+        )?;
+        let v = crate::response::into_json("GET", &shown, &reply)?;
+        serde_json::from_value(v)
+            .map_err(|e| Error::json(format!("GET {shown}: cannot read the job info"), e))
+    }
+
     /// Polls `refresh` with backoff until every job is final, reporting progress. `known`: the
     /// jobs as last seen; when one is still running the first poll waits `poll_first` (a poll
-    /// right away would only repeat what the job's creation answered).
+    /// right away would only repeat what the job's creation answered). `refresh` is given the
+    /// timeout of its calls: the client's GET timeout, or what is left of the wait if less.
+    ///
+    /// A poll that fails in a way a retry may cure ([`Error::is_retryable`]: a maintenance
+    /// page, a broken connection, a timeout) is made again after a backoff (capped at the
+    /// polling interval's maximum), for as long as the wait timeout allows. Every error but the
+    /// job's own failure and the wait timeout is [`Error::JobWait`], naming the jobs.
     fn poll<F, P>(
         &self,
         ids: &[String],
@@ -379,17 +403,61 @@ impl Bulk {
         mut progress: P,
     ) -> Result<()>
     where
-        F: FnMut() -> Result<Vec<JobInfo>>,
+        F: FnMut(Duration) -> Result<Vec<JobInfo>>,
         P: FnMut(&[JobInfo]),
     {
+        let query = known.iter().any(|i| i.operation.starts_with("query"));
+        self.poll_until_final(ids, known, &mut refresh, &mut progress)
+            .map_err(|e| match e {
+                e @ (Error::JobFailed { .. } | Error::JobTimeout { .. }) => e,
+                source => Error::JobWait {
+                    ids: ids.to_vec(),
+                    query,
+                    source: Box::new(source),
+                },
+            })
+    }
+
+    fn poll_until_final(
+        &self,
+        ids: &[String],
+        known: &[JobInfo],
+        refresh: &mut dyn FnMut(Duration) -> Result<Vec<JobInfo>>,
+        progress: &mut dyn FnMut(&[JobInfo]),
+    ) -> Result<()> {
         let started = Instant::now();
         if !known.iter().all(JobInfo::is_final) {
             std::thread::sleep(self.poll_first.min(self.wait_timeout));
         }
         let mut wait = next_poll_wait(started.elapsed(), self.poll_first, self.poll_max);
         let mut last: Vec<(String, u64)> = Vec::new();
+        let mut failures: u32 = 0;
+        let get_timeout = self.client.inner.auth.config.get_timeout;
         loop {
-            let infos = refresh()?;
+            let left = self.wait_timeout.saturating_sub(started.elapsed());
+            let timeout = get_timeout.min(left).max(Duration::from_millis(1));
+            let infos = match refresh(timeout) {
+                Ok(infos) => {
+                    failures = 0;
+                    infos
+                }
+                Err(e) => {
+                    let pause = crate::retry::backoff(failures).min(self.poll_max);
+                    if !e.is_retryable()
+                        || started.elapsed().saturating_add(pause) >= self.wait_timeout
+                    {
+                        return Err(e);
+                    }
+                    failures = failures.saturating_add(1);
+                    log::warn!(
+                        "bulk job {}: polling failed ({e}); polling again in {} ms",
+                        ids.join(", "),
+                        pause.as_millis()
+                    );
+                    std::thread::sleep(pause);
+                    continue;
+                }
+            };
             let now: Vec<(String, u64)> = infos
                 .iter()
                 .map(|i| (i.state.clone(), i.number_records_processed))
@@ -550,9 +618,20 @@ impl IngestJob {
             .collect()
     }
 
+    /// [`IngestJob::fetch`] with this timeout for each call.
+    fn fetch_within(&self, timeout: Duration) -> Result<Vec<JobInfo>> {
+        self.jobs
+            .iter()
+            .map(|j| self.bulk.get_info_within("ingest", &j.id, timeout))
+            .collect()
+    }
+
     /// Polls with backoff until every job is `JobComplete`; a `Failed` or `Aborted` job is
     /// [`Error::JobFailed`], running past the wait timeout is [`Error::JobTimeout`] (the jobs
-    /// keep running in the org). Progress goes to `log::info!`.
+    /// keep running in the org). Polls that fail in a way a retry may cure (maintenance pages,
+    /// broken connections, timeouts: [`Error::is_retryable`]) are made again with backoff until
+    /// the wait timeout; no poll outlives it. Any other error is [`Error::JobWait`], which
+    /// names the job ids to re-attach with. Progress goes to `log::info!`.
     pub fn wait(self) -> Result<IngestJob> {
         self.wait_with(|_| {})
     }
@@ -565,7 +644,7 @@ impl IngestJob {
         let result = bulk.poll(
             &ids,
             &self.jobs,
-            || self.fetch(),
+            |timeout| self.fetch_within(timeout),
             |infos| {
                 latest = infos.to_vec();
                 progress(&IngestJob {
@@ -644,7 +723,13 @@ impl QueryJob {
         let result = self.bulk.poll(
             &ids,
             std::slice::from_ref(&self.info),
-            || Ok(vec![self.bulk.get_info("query", &self.info.id)?]),
+            |timeout| {
+                Ok(vec![self.bulk.get_info_within(
+                    "query",
+                    &self.info.id,
+                    timeout,
+                )?])
+            },
             |infos| {
                 latest = infos[0].clone();
                 progress(&infos[0]);

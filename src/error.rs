@@ -179,6 +179,18 @@ pub enum Error {
         /// The wait timeout.
         after: Duration,
     },
+    /// Waiting for Bulk API jobs stopped on an error other than the job's own failure or the
+    /// wait timeout (after transient poll failures were ridden out as long as the wait allowed).
+    /// The jobs keep running in the org: re-attach with `bulk.job(id)`, `bulk.jobs(&ids)` or
+    /// `bulk.query_job(id)` and wait again.
+    JobWait {
+        /// The job ids.
+        ids: Vec<String>,
+        /// Whether they are query jobs (`bulk.query_job(id)`) rather than ingest jobs.
+        query: bool,
+        /// What stopped the wait.
+        source: Box<Error>,
+    },
     /// A call made of several (records split into groups of 200, a file split into several
     /// Bulk API jobs) stopped part way: what was already done is here, and was not undone.
     Partial {
@@ -227,7 +239,7 @@ impl Error {
     /// The HTTP status of the answer behind this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Partial { source, .. } => source.status(),
+            Error::Partial { source, .. } | Error::JobWait { source, .. } => source.status(),
             Error::Auth { status, .. }
             | Error::Api { status, .. }
             | Error::UnexpectedBody { status, .. } => Some(*status),
@@ -240,7 +252,7 @@ impl Error {
     /// Salesforce's `errorCode` (the first one), or the OAuth `error` field for a failed login.
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            Error::Partial { source, .. } => source.error_code(),
+            Error::Partial { source, .. } | Error::JobWait { source, .. } => source.error_code(),
             Error::Api { errors, .. } => errors.first().map(|e| e.error_code.as_str()),
             Error::Auth { error, .. } => Some(error.as_str()),
             Error::SessionExpired { .. } => Some("INVALID_SESSION_ID"),
@@ -304,7 +316,7 @@ impl std::error::Error for Error {
         match self {
             Error::Json { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
-            Error::Partial { source, .. } => Some(source.as_ref()),
+            Error::Partial { source, .. } | Error::JobWait { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

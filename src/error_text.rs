@@ -169,23 +169,32 @@ impl fmt::Display for Error {
                 "watermark file {}: {problem} (it is left as it is: fix it, or delete it to start again from the last 24 hours)",
                 path.display()
             ),
-            Error::JobTimeout { ids, query, after } => {
-                let first = ids.first().map(String::as_str).unwrap_or_default();
-                let resume = if *query {
-                    format!("bulk.query_job(\"{first}\")")
-                } else if ids.len() == 1 {
-                    format!("bulk.job(\"{first}\")")
-                } else {
-                    "bulk.jobs(&ids)".to_string()
-                };
-                write!(
-                    f,
-                    "bulk job {} still running after {}: it keeps running in the org; re-attach later with {resume} and wait again",
-                    ids.join(", "),
-                    fmt_duration(*after),
-                )
-            }
+            Error::JobTimeout { ids, query, after } => write!(
+                f,
+                "bulk job {} still running after {}: it keeps running in the org; re-attach later with {} and wait again",
+                ids.join(", "),
+                fmt_duration(*after),
+                resume(ids, *query),
+            ),
+            Error::JobWait { ids, query, source } => write!(
+                f,
+                "waiting for bulk job {} stopped: {source}; the job keeps running in the org: re-attach with {} and wait again",
+                ids.join(", "),
+                resume(ids, *query),
+            ),
         }
+    }
+}
+
+/// The call that re-attaches to these jobs.
+fn resume(ids: &[String], query: bool) -> String {
+    let first = ids.first().map(String::as_str).unwrap_or_default();
+    if query {
+        format!("bulk.query_job(\"{first}\")")
+    } else if ids.len() == 1 {
+        format!("bulk.job(\"{first}\")")
+    } else {
+        "bulk.jobs(&ids)".to_string()
     }
 }
 
@@ -326,6 +335,12 @@ impl fmt::Debug for Fields<'_> {
                 .field("ids", ids)
                 .field("query", query)
                 .field("after", after)
+                .finish(),
+            Error::JobWait { ids, query, source } => f
+                .debug_struct("JobWait")
+                .field("ids", ids)
+                .field("query", query)
+                .field("source", &Fields(source))
                 .finish(),
             Error::Partial {
                 results,

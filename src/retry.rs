@@ -64,7 +64,7 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 /// Exponential backoff with jitter: between half and all of `FIRST_WAIT * 2^attempt`, capped.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let full = FIRST_WAIT
         .saturating_mul(1 << attempt.min(16))
         .min(MAX_WAIT);
