@@ -19,6 +19,7 @@ mod composite;
 mod ctx;
 mod data;
 mod describe;
+mod fault;
 mod form;
 mod http;
 mod identity;
@@ -28,6 +29,7 @@ mod limits;
 mod oauth;
 mod org;
 mod query;
+mod records;
 mod replication;
 mod response;
 mod rest;
@@ -53,7 +55,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use builder::FakeOrgBuilder;
-use org::{lock, read, write, Org};
+pub use fault::Fault;
+use org::{lock, write, Org};
 pub use schema::LoadError;
 
 /// The credentials of the org's test user and connected app.
@@ -109,68 +112,6 @@ impl RecordedRequest {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// A failure the org answers with instead of handling a request (see [`FakeOrg::fail_next`]).
-#[derive(Clone, Debug)]
-pub enum Fault {
-    /// Exactly this status, content type and body.
-    Status {
-        /// HTTP status code.
-        status: u16,
-        /// `Content-Type` header value.
-        content_type: String,
-        /// Body text.
-        body: String,
-    },
-    /// This status with a JSON body (`application/json;charset=UTF-8`).
-    Json {
-        /// HTTP status code.
-        status: u16,
-        /// The JSON body.
-        body: serde_json::Value,
-    },
-    /// This status with exactly these headers (besides Date and Content-Length) and body.
-    Response {
-        /// HTTP status code.
-        status: u16,
-        /// Extra headers, e.g. `("Retry-After", "1")` or `("Content-Type", "text/plain")`.
-        headers: Vec<(String, String)>,
-        /// Body bytes.
-        body: Vec<u8>,
-    },
-    /// 503 with Salesforce's `text/html` "We are down for maintenance" page.
-    MaintenanceHtml,
-    /// This status with an empty body.
-    Empty(u16),
-    /// These raw bytes are written to the socket, then the connection is closed.
-    Raw(Vec<u8>),
-    /// The connection is closed without an answer.
-    Close,
-    /// This status and content type, with a body made from `template` by putting the request
-    /// in it, as a proxy, firewall or debugging page that reflects the request does: `{body}`
-    /// becomes the request body as received (form-encoded for a token request), `{headers}`
-    /// every request header as `name: value` lines (the `Authorization` header first when
-    /// there is one). For a JSON content type the request text is JSON-escaped, so the body
-    /// stays valid JSON.
-    Reflect {
-        /// HTTP status code.
-        status: u16,
-        /// `Content-Type` header value.
-        content_type: String,
-        /// The body, with `{body}` and `{headers}` to be filled in.
-        template: String,
-    },
-    /// `head` is written at once, then `body` one byte every `interval`; then the connection
-    /// is closed. A server that answers slowly, for timeout tests.
-    Trickle {
-        /// Written at once (status line and headers, typically).
-        head: Vec<u8>,
-        /// Written a byte at a time.
-        body: Vec<u8>,
-        /// The pause before each byte of `body`.
-        interval: Duration,
-    },
 }
 
 /// A running fake org. Dropping it stops the listeners and closes open connections.
@@ -445,96 +386,6 @@ impl FakeOrg {
     /// Turns request recording on or off (default on). Long-running servers turn it off.
     pub fn set_record_requests(&self, on: bool) {
         self.org.recording.store(on, Ordering::Relaxed);
-    }
-
-    /// Inserts a record without validation and returns its 18-character id.
-    ///
-    /// `fields` is a JSON object of field names (case-insensitive) to values; dates and
-    /// datetimes as strings, lookups as id strings.
-    ///
-    /// # Panics
-    /// On an unknown sObject type, an unknown field or a value of the wrong type: these are
-    /// mistakes in the calling test.
-    pub fn insert(&self, sobject: &str, fields: serde_json::Value) -> String {
-        let _schema = schema::enter(self.org.schema);
-        let obj = schema::object_index(sobject)
-            .unwrap_or_else(|| panic!("fake-org insert: unknown sObject type {sobject}"));
-        let def = schema::object(obj);
-        let mut values = vec![value::Value::Null; def.fields.len()].into_boxed_slice();
-        let serde_json::Value::Object(map) = fields else {
-            panic!("fake-org insert: fields must be a JSON object")
-        };
-        for (name, v) in &map {
-            if name == "attributes" {
-                continue;
-            }
-            let i = def
-                .field_index(name)
-                .unwrap_or_else(|| panic!("fake-org insert: no field {name} on {sobject}"));
-            values[i] = value::Value::from_json_lenient(def.fields[i].ty, v)
-                .unwrap_or_else(|| panic!("fake-org insert: bad value for {sobject}.{name}: {v}"));
-        }
-        let row = write(&self.org.store).insert(obj, values, time::now_ms());
-        def.id_of(row)
-    }
-
-    /// Every stored field of a record (deleted ones too), without `attributes`;
-    /// `None` when there is no such record.
-    pub fn get_record(&self, sobject: &str, id: &str) -> Option<serde_json::Value> {
-        let _schema = schema::enter(self.org.schema);
-        let obj = schema::object_index(sobject)?;
-        let def = schema::object(obj);
-        let row = def.row_of(&ids::normalize(id)?)?;
-        let store = read(&self.org.store);
-        let values = store.row(obj, row).filter(|v| !store::is_purged(v))?;
-        let map = def
-            .fields
-            .iter()
-            .zip(values.iter())
-            .map(|(f, v)| (f.name.to_owned(), v.to_json()));
-        Some(serde_json::Value::Object(map.collect()))
-    }
-
-    /// Sets when a record (live or deleted) was last written: its LastModifiedDate (and
-    /// SystemModstamp where the type has one) becomes `at_ms` (epoch milliseconds, kept to the
-    /// second); for a deleted record that is when it was deleted. For tests of incremental
-    /// jobs (`updated`/`deleted`). Returns false when there is no such record.
-    pub fn backdate(&self, sobject: &str, id: &str, at_ms: i64) -> bool {
-        let Some(obj) = schema::object_index(sobject) else {
-            return false;
-        };
-        let def = schema::object(obj);
-        let Some(row) = ids::normalize(id).and_then(|id| def.row_of(&id)) else {
-            return false;
-        };
-        let mut store = write(&self.org.store);
-        let Some(values) = store.tables[obj as usize].rows.get_mut(row as usize) else {
-            return false;
-        };
-        let at = value::Value::DateTime(store::whole_seconds(at_ms));
-        for name in ["LastModifiedDate", "SystemModstamp"] {
-            if let Some(i) = def.field_index(name) {
-                values[i] = at.clone();
-            }
-        }
-        true
-    }
-
-    /// Number of live (not deleted) records of a type; 0 for an unknown type.
-    pub fn count(&self, sobject: &str) -> usize {
-        let _schema = schema::enter(self.org.schema);
-        schema::object_index(sobject).map_or(0, |obj| read(&self.org.store).live_count(obj))
-    }
-
-    /// Adds `n` synthetic records (`Account 000123`, ...) quickly, for benchmarks.
-    ///
-    /// # Panics
-    /// On an unknown sObject type.
-    pub fn seed_bulk(&self, sobject: &str, n: usize) {
-        let _schema = schema::enter(self.org.schema);
-        let obj = schema::object_index(sobject)
-            .unwrap_or_else(|| panic!("fake-org seed_bulk: unknown sObject type {sobject}"));
-        seed::seed_bulk(&mut write(&self.org.store), obj, n);
     }
 }
 
