@@ -277,7 +277,7 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
                         other => other,
                     },
                 )?;
-            log::info!("logged in; instance {instance_url}");
+            log::info!("logged in; instance {}", crate::redact::cow(&instance_url));
             Ok(Session {
                 origin: origin_of(&instance_url),
                 access_token: Secret::new(token),

@@ -278,7 +278,7 @@ impl Bulk {
         }
         log::info!(
             "bulk {operation} {object}: job {} uploaded {records} records ({bytes} bytes)",
-            info.id
+            crate::redact::cow(&info.id)
         );
         self.json(
             "PATCH",

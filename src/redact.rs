@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, RwLock, Weak};
 
 /// What a secret is replaced with.
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -16,32 +16,38 @@ pub(crate) const REDACTED: &str = "[redacted]";
 /// unreadable, and no Salesforce credential is this short.
 const MIN_LEN: usize = 6;
 
+/// A listed secret: the value (weakly) and the forms to search for, worked out once.
+struct Entry {
+    value: Weak<str>,
+    needles: Vec<String>,
+}
+
 struct Registry {
-    live: Vec<Weak<str>>,
+    live: Vec<Entry>,
     /// Prune dead entries when the list grows past this.
     prune_at: usize,
 }
 
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
     live: Vec::new(),
     prune_at: 64,
 });
-
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Lists a secret for as long as it (any clone of it) lives.
 pub(crate) fn register(secret: &Arc<str>) {
     if secret.len() < MIN_LEN {
         return;
     }
-    let mut reg = registry();
+    let entry = Entry {
+        value: Arc::downgrade(secret),
+        needles: variants(secret),
+    };
+    let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     if reg.live.len() >= reg.prune_at {
-        reg.live.retain(|w| w.strong_count() > 0);
+        reg.live.retain(|e| e.value.strong_count() > 0);
         reg.prune_at = (reg.live.len() * 2).max(64);
     }
-    reg.live.push(Arc::downgrade(secret));
+    reg.live.push(entry);
 }
 
 /// `s` with every live secret, in any of its encodings, replaced by `[redacted]`.
@@ -49,24 +55,34 @@ pub(crate) fn text(s: &str) -> String {
     cow(s).into_owned()
 }
 
-/// [`text`], borrowing when there is nothing to replace.
+/// [`text`], borrowing when there is nothing to replace (the common case, and cheap: a read
+/// lock and a substring search per listed form).
 pub(crate) fn cow(s: &str) -> Cow<'_, str> {
     if s.len() < MIN_LEN {
         return Cow::Borrowed(s);
     }
-    let secrets: Vec<Arc<str>> = registry().live.iter().filter_map(Weak::upgrade).collect();
-    let mut out = Cow::Borrowed(s);
+    let mut found: Vec<String> = {
+        let reg = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+        reg.live
+            .iter()
+            .filter(|e| e.value.strong_count() > 0)
+            .flat_map(|e| e.needles.iter())
+            .filter(|n| s.contains(n.as_str()))
+            .cloned()
+            .collect()
+    };
+    if found.is_empty() {
+        return Cow::Borrowed(s);
+    }
     // Longest first, so that a secret holding another (the password with the security token
     // appended, a whole form) is replaced whole.
-    let mut needles: Vec<String> = secrets.iter().flat_map(|v| variants(v)).collect();
-    needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    needles.dedup();
-    for needle in needles {
-        if out.contains(needle.as_str()) {
-            out = Cow::Owned(out.replace(needle.as_str(), REDACTED));
-        }
+    found.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    found.dedup();
+    let mut out = s.to_string();
+    for needle in found {
+        out = out.replace(needle.as_str(), REDACTED);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The forms a value takes when a server echoes it: as is, percent-encoded (form style with

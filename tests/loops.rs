@@ -136,6 +136,29 @@ fn pages_without_total_size_are_still_checked_for_loops() {
     org.answer_in_turn_on(QUERY, vec![no_total]);
     let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
     assert!(matches!(&err, Error::Unexpected { .. }), "{err:?}");
+
+    // Distinct pages full of records, none saying totalSize: bounded as if none were announced.
+    org.clear_faults();
+    let pages: Vec<Fault> = (1..=4)
+        .map(|i| {
+            let Fault::Json { status, mut body } = page(
+                0,
+                1500,
+                Some(&format!("{QUERY}/01gE0000000001-{}", i * 1500)),
+            ) else {
+                unreachable!()
+            };
+            body.as_object_mut().unwrap().remove("totalSize");
+            Fault::Json { status, body }
+        })
+        .collect();
+    org.answer_in_turn_on(QUERY, pages);
+    let sf = common::password_builder(&org).build().unwrap();
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains("announced 0 records")),
+        "{err:?}"
+    );
 }
 
 fn csv_page(locator: &str, announced: usize, records: usize) -> Fault {
