@@ -11,7 +11,9 @@
 #    org over https with 1,000,000 Accounts (counters on at /__fake/stats);
 # 4. runs every scenario with sfrest, simple-salesforce and (scenario 2) bare ureq;
 # 5. writes bench/results/latest.md (and latest.json), prints the table;
-# 6. draws bench/plots/peak_rss.png.
+# 6. draws bench/plots/peak_rss.png;
+# 7. runs bench/net.sh: the scenarios again through a latency proxy (50 ms round trip, and the
+#    export at 0, 20, 50 and 100 ms), round trips counted (skip with BENCH_NET=0).
 #
 # Knobs: BENCH_QUICK=1 (a smoke test: fewer runs, BENCH_SIZES small), BENCH_PORT (default
 # 18500; My Domain is +1), BENCH_PER_RECORD_N, BENCH_SIZES="10000,100000,1000000",
@@ -97,3 +99,10 @@ case "$SF_LOGIN_URL" in https://127.0.0.1:*) ;; *) echo "unexpected login URL $S
 
 say "4-6. scenarios, table, plot"
 "$VENV/bin/python" "$ROOT/bench/py/orchestrate.py"
+
+if [[ "${BENCH_NET:-1}" != 0 ]]; then
+    say "7. the network benchmark (bench/net.sh)"
+    cleanup
+    ORG_PID=""
+    bash "$ROOT/bench/net.sh"
+fi

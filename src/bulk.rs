@@ -25,9 +25,9 @@ pub const DEFAULT_POLL_FIRST: Duration = Duration::from_millis(250);
 /// The longest wait between two polls, by default (see [`Bulk::poll_interval`]).
 pub const DEFAULT_POLL_MAX: Duration = Duration::from_secs(30);
 
-/// The wait before the next poll, `waited` into a wait: a quarter of it, within `[first, max]`.
+/// The wait before the next poll, `waited` into a wait: an eighth of it, within `[first, max]`.
 pub(crate) fn next_poll_wait(waited: Duration, first: Duration, max: Duration) -> Duration {
-    (waited / 4).clamp(first, max.max(first))
+    (waited / 8).clamp(first, max.max(first))
 }
 
 /// A Bulk API 2.0 job's state and counters, as Salesforce reports them.
@@ -108,11 +108,11 @@ impl Client {
 }
 
 impl Bulk {
-    /// How `wait` polls: the first poll `first` after the start, then each wait a quarter of
+    /// How `wait` polls: the first poll `first` after the start, then each wait an eighth of
     /// the time waited so far (at least `first`, at most `max`), so a finished job is noticed
-    /// within about a quarter of its run time, while a long wait costs one call per `max`.
-    /// Default 250 ms and 30 s: a job of 2 s costs 8 polls, 10 s 15, 1 minute 23; an hour of
-    /// waiting about 140, and 120 each further hour (every poll is an API call). A job already
+    /// within about an eighth of its run time, while a long wait costs one call per `max`.
+    /// Default 250 ms and 30 s: a job of 2 s costs 8 polls, 10 s 22, 1 minute 37; an hour of
+    /// waiting about 160, and 120 each further hour (every poll is an API call). A job already
     /// final when `wait` is called costs one poll.
     pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
         // At least 10 ms: a zero interval would spend an API call per spin.
@@ -926,15 +926,15 @@ mod tests {
     #[test]
     fn the_default_schedule_is_what_the_docs_say() {
         assert_eq!(polls_for(2.0).0, 8);
-        assert_eq!(polls_for(10.0).0, 15);
-        assert_eq!(polls_for(60.0).0, 23);
+        assert_eq!(polls_for(10.0).0, 22);
+        assert_eq!(polls_for(60.0).0, 37);
         let (hour, _) = polls_for(3600.0);
-        assert!((138..=144).contains(&hour), "{hour}");
+        assert!((158..=164).contains(&hour), "{hour}");
         assert_eq!(polls_for(7200.0).0 - hour, 120);
-        // Noticed within a quarter of the run time (plus the first poll).
-        for secs in [1.0, 2.0, 3.0, 7.0, 30.0, 100.0] {
+        // Noticed within an eighth of the run time (or the first interval).
+        for secs in [1.0, 2.0, 2.05, 3.0, 7.0, 30.0, 100.0] {
             let (_, seen) = polls_for(secs);
-            assert!(seen <= secs * 1.25 + 0.25, "{secs} s job seen at {seen}");
+            assert!(seen <= secs * 1.125 + 0.25, "{secs} s job seen at {seen}");
         }
         assert_eq!(
             next_poll_wait(

@@ -252,3 +252,21 @@ fn the_org_takes_its_time_when_asked() {
         t.elapsed()
     );
 }
+
+/// The benchmarks' latency proxy forwards other ports to the org: the org then names itself by
+/// the proxy's ports, so that every call after the login goes through the proxy too.
+#[test]
+fn the_org_names_itself_by_the_ports_of_a_proxy_in_front() {
+    let org = FakeOrg::builder().public_ports(1, 2).start();
+    let c = org.credentials();
+    let sf = Client::builder()
+        .login_url(org.login_url())
+        .client_id(c.client_id)
+        .client_secret(c.client_secret)
+        .username(c.username)
+        .password(c.password)
+        .security_token(c.security_token)
+        .build()
+        .unwrap();
+    assert_eq!(sf.instance_url(), "http://127.0.0.1:2");
+}

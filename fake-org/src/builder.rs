@@ -28,6 +28,8 @@ pub struct FakeOrgBuilder {
     no_sample_data: bool,
     time_zone: TimeZone,
     ports: (u16, u16),
+    /// The loopback ports the org names itself by, when it is reached through a proxy.
+    public_ports: Option<(u16, u16)>,
     tls: Option<(String, String)>,
 }
 
@@ -190,6 +192,15 @@ impl FakeOrgBuilder {
         self
     }
 
+    /// Names itself by these loopback ports (the login host, My Domain) in what it sends: the
+    /// token answer's `instance_url`, identity and describe URLs. For an org reached through a
+    /// proxy that forwards those ports to the ones it listens on (the benchmarks' latency
+    /// proxy). Default: the ports it listens on.
+    pub fn public_ports(mut self, login: u16, my_domain: u16) -> Self {
+        self.public_ports = Some((login, my_domain));
+        self
+    }
+
     /// Serves https with this certificate chain (PEM, leaf first) and key (PEM); default
     /// plain http.
     pub fn tls(mut self, cert_chain_pem: &str, key_pem: &str) -> Self {
@@ -222,9 +233,16 @@ impl FakeOrgBuilder {
         let my_domain = std::net::TcpListener::bind(("127.0.0.1", self.ports.1))?;
         let addrs = vec![login.local_addr()?, my_domain.local_addr()?];
         let scheme = if tls.is_some() { "https" } else { "http" };
+        let named = match self.public_ports {
+            Some((login, my_domain)) => vec![
+                std::net::SocketAddr::from(([127, 0, 0, 1], login)),
+                std::net::SocketAddr::from(([127, 0, 0, 1], my_domain)),
+            ],
+            None => addrs.clone(),
+        };
         let org = Arc::new(Org::new(
-            format!("{scheme}://{}", addrs[0]),
-            format!("{scheme}://{}", addrs[1]),
+            format!("{scheme}://{}", named[0]),
+            format!("{scheme}://{}", named[1]),
             schema,
             self.time_zone.clone(),
         ));

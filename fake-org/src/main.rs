@@ -17,6 +17,8 @@ const USAGE: &str =
   --records N       seed N extra synthetic Accounts (\"Account 000001\", ...)
   --tls-cert FILE   serve https on both ports with this PEM certificate chain (leaf first)
   --tls-key FILE    and this PEM private key (both or neither)
+  --public-port P   name itself by 127.0.0.1:P (login) and P+1 (My Domain) in what it sends
+                    (instance_url...): for a proxy forwarding those ports to --port P
   --bulk-query-ms MS       a Bulk API 2.0 query job runs for at least MS ms (default 0)
   --bulk-result-rate N     query result pages are produced at N records/s per request
                            (default 0: at once)
@@ -39,6 +41,7 @@ fn main() {
     let mut builder = sfrest_fake_org::FakeOrg::builder();
     let mut schema_paths: Vec<String> = Vec::new();
     let mut data_paths: Vec<String> = Vec::new();
+    let mut public_port: Option<u16> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = |v: Option<String>| {
@@ -64,6 +67,10 @@ fn main() {
             "--tls-key" => tls_key = Some(read_pem(&value(args.next()))),
             "--bulk-query-ms" => query_ms = Some(number(&arg, &value(args.next()))),
             "--bulk-result-rate" => result_rate = Some(number(&arg, &value(args.next()))),
+            "--public-port" => match value(args.next()).parse::<u16>() {
+                Ok(p) if p < u16::MAX => public_port = Some(p),
+                _ => fail("--public-port must be a number below 65535"),
+            },
             "--bulk-polls" => {
                 polls = Some(number(&arg, &value(args.next())).min(u64::from(u32::MAX)) as u32)
             }
@@ -85,6 +92,9 @@ fn main() {
     }
     let (login_port, my_domain_port) = port.map_or((0, 0), |p| (p, p + 1));
     builder = builder.ports(login_port, my_domain_port);
+    if let Some(p) = public_port {
+        builder = builder.public_ports(p, p.saturating_add(1));
+    }
     match (tls_cert, tls_key) {
         (None, None) => {}
         (Some(cert), Some(key)) => builder = builder.tls(&cert, &key),
