@@ -80,17 +80,18 @@ MAX_SIZE="${BENCH_SIZES##*,}"
     --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" >"$WORK/org.out" 2>"$WORK/org.err" &
 ORG_PID=$!
 for _ in $(seq 1 100); do
-    grep -q '^security_token:' "$WORK/org.out" 2>/dev/null && break
+    grep -q '^SF_SECURITY_TOKEN=' "$WORK/org.out" 2>/dev/null && break
     kill -0 "$ORG_PID" 2>/dev/null || { cat "$WORK/org.err" >&2; exit 1; }
     sleep 0.2
 done
-field() { sed -n "s/^$1: *//p" "$WORK/org.out"; }
-export SF_LOGIN_URL; SF_LOGIN_URL="$(field 'login URL')"
-export SF_CLIENT_ID; SF_CLIENT_ID="$(field client_id)"
-export SF_CLIENT_SECRET; SF_CLIENT_SECRET="$(field client_secret)"
-export SF_USERNAME; SF_USERNAME="$(field username)"
-export SF_PASSWORD; SF_PASSWORD="$(field password)"
-export SF_SECURITY_TOKEN; SF_SECURITY_TOKEN="$(field security_token)"
+# The binary prints a .env block: SF_NAME='value'.
+field() { sed -n "s/^$1='\(.*\)'\$/\1/p" "$WORK/org.out"; }
+export SF_LOGIN_URL; SF_LOGIN_URL="$(field SF_LOGIN_URL)"
+export SF_CLIENT_ID; SF_CLIENT_ID="$(field SF_CLIENT_ID)"
+export SF_CLIENT_SECRET; SF_CLIENT_SECRET="$(field SF_CLIENT_SECRET)"
+export SF_USERNAME; SF_USERNAME="$(field SF_USERNAME)"
+export SF_PASSWORD; SF_PASSWORD="$(field SF_PASSWORD)"
+export SF_SECURITY_TOKEN; SF_SECURITY_TOKEN="$(field SF_SECURITY_TOKEN)"
 export SF_AUTH_FLOW=password SF_API_VERSION=66.0
 export SF_CA_FILE="$WORK/ca.pem" REQUESTS_CA_BUNDLE="$WORK/ca.pem"
 export BENCH_TRANSPORT="https on both sides (fake org in TLS mode, a throwaway CA for 127.0.0.1: SF_CA_FILE for sfrest and ureq, REQUESTS_CA_BUNDLE for simple-salesforce); both log in with the OAuth username-password flow, once per process."

@@ -257,7 +257,16 @@ fn the_org_takes_its_time_when_asked() {
 /// the proxy's ports, so that every call after the login goes through the proxy too.
 #[test]
 fn the_org_names_itself_by_the_ports_of_a_proxy_in_front() {
-    let org = FakeOrg::builder().public_ports(1, 2).start();
+    // The login host named as it listens (a free port found first), My Domain as port 2.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let org = FakeOrg::builder()
+        .ports(free, 0)
+        .public_ports(free, 2)
+        .start();
     let c = org.credentials();
     let sf = Client::builder()
         .login_url(org.login_url())
