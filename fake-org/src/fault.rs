@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// A failure the org answers with instead of handling a request (see [`FakeOrg::fail_next`]).
+/// A failure the org answers with instead of handling a request (see [`FakeOrg::fail_next`](crate::FakeOrg::fail_next)).
 #[derive(Clone, Debug)]
 pub enum Fault {
     /// Exactly this status, content type and body.
