@@ -168,6 +168,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Timeout of a whole streamed transfer: a file downloaded to a writer
+    /// ([`RequestBuilder::download`](crate::RequestBuilder::download),
+    /// [`SObject::download`](crate::SObject::download)) or a body uploaded from a reader
+    /// ([`RequestBuilder::reader`](crate::RequestBuilder::reader),
+    /// [`SObject::create_with_blob`](crate::SObject::create_with_blob)). The GET or write
+    /// timeout still bounds connecting, the wait for the answer and every silence of the
+    /// connection, so a stalled transfer ends early while a large one on a slow link is not cut
+    /// short. Default 1 h; 1 ms to 24 h.
+    pub fn transfer_timeout(mut self, timeout: Duration) -> Self {
+        self.config.transfer_timeout = timeout;
+        self
+    }
+
     /// Timeout of the whole token request. Default 10 s; 1 ms to 24 h.
     pub fn login_timeout(mut self, timeout: Duration) -> Self {
         self.config.login_timeout = timeout;

@@ -95,7 +95,7 @@ impl Client {
     /// ```
     pub fn bulk(&self) -> Bulk {
         Bulk {
-            client: self.clone(),
+            client: self.data_api(),
             poll_first: DEFAULT_POLL_FIRST,
             poll_max: DEFAULT_POLL_MAX,
             wait_timeout: Duration::from_secs(30 * 60),

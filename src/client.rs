@@ -30,6 +30,8 @@ pub(crate) const COMPRESS_ABOVE: usize = 32 * 1024;
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// Headers added to every call, and whether paths are Tooling API paths.
+    pub(crate) view: crate::view::View,
 }
 
 pub(crate) struct Inner {
@@ -51,6 +53,11 @@ impl fmt::Debug for Client {
             .field("flow", &self.inner.auth.flow)
             .field("username", &self.inner.auth.config.username)
             .field("access_token", &"[redacted]")
+            .field("tooling", &self.view.tooling)
+            .field(
+                "headers",
+                &self.view.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -83,6 +90,7 @@ impl Client {
             ("get_timeout", config.get_timeout),
             ("write_timeout", config.write_timeout),
             ("login_timeout", config.login_timeout),
+            ("transfer_timeout", config.transfer_timeout),
         ] {
             if t > MAX_TIMEOUT || t.is_zero() {
                 return Err(Error::InvalidConfig {
@@ -135,6 +143,7 @@ impl Client {
                 api_usage: Mutex::new(None),
                 app_api_usage: Mutex::new(None),
             }),
+            view: crate::view::View::default(),
         })
     }
 
@@ -257,7 +266,7 @@ impl Client {
         path: &str,
         params: &[(&str, &str)],
         json: Option<&[u8]>,
-        extra_headers: &[(&'static str, &str)],
+        extra_headers: &[(&str, &str)],
     ) -> Result<Value> {
         let body = json.map(|bytes| Body {
             content_type: "application/json",

@@ -23,7 +23,8 @@ pub struct Subrequest {
 
 impl Subrequest {
     /// A subrequest; `url` is absolute (`/services/data/v66.0/...`) or relative to the API
-    /// version root like the other calls (`sobjects/Account`).
+    /// version root like the other calls (`sobjects/Account`; under `tooling/` on a
+    /// [`Client::tooling`] view).
     pub fn new(method: &'static str, reference_id: &str, url: &str, body: Option<Value>) -> Self {
         Subrequest {
             method,
@@ -99,7 +100,7 @@ impl Client {
                 ),
             });
         }
-        let prefix = format!("/services/data/v{}/", self.api_version());
+        let prefix = self.version_root();
         let items: Vec<Subrequest> = requests
             .iter()
             .map(|r| {

@@ -42,6 +42,8 @@ pub(crate) struct Config {
     pub get_timeout: Duration,
     pub write_timeout: Duration,
     pub login_timeout: Duration,
+    /// Bounds a whole streamed transfer (file downloads and uploads).
+    pub transfer_timeout: Duration,
     pub max_response_size: u64,
     pub retry: RetryPolicy,
     /// Where settings came from, for error messages (e.g. "no .env file found").
@@ -69,6 +71,7 @@ impl Default for Config {
             get_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(10),
+            transfer_timeout: Duration::from_secs(3600),
             max_response_size: 64 * 1024 * 1024,
             retry: RetryPolicy {
                 max_retries: 3,

@@ -13,7 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// REST calls answer `[{"errorCode": "...", "message": "...", "fields": [...]}]`; sObject
 /// Collections answer `statusCode` in place of `errorCode`, which lands in the same field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Salesforce's code, such as `INVALID_FIELD` or `REQUIRED_FIELD_MISSING`.
     #[serde(rename = "errorCode", alias = "statusCode", default)]
@@ -24,6 +24,31 @@ pub struct ApiError {
     /// The fields the error is about, when Salesforce names them.
     #[serde(default)]
     pub fields: Vec<String>,
+    /// For `DUPLICATES_DETECTED`: the duplicate rule's verdict as Salesforce sends it
+    /// (`duplicateRule`, `matchResults` with the matching records, ...). REST answers spell the
+    /// key `duplicateResut`; both that and `duplicateResult` are read.
+    #[serde(
+        rename = "duplicateResult",
+        alias = "duplicateResut",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duplicate_result: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// For `DUPLICATES_DETECTED`: the ids of the existing records the duplicate rule matched,
+    /// in Salesforce's order (empty for other errors).
+    pub fn duplicate_ids(&self) -> Vec<String> {
+        let Some(result) = &self.duplicate_result else {
+            return Vec::new();
+        };
+        let matches = result["matchResults"].as_array().into_iter().flatten();
+        matches
+            .flat_map(|m| m["matchRecords"].as_array().into_iter().flatten())
+            .filter_map(|r| r["record"]["Id"].as_str().map(str::to_string))
+            .collect()
+    }
 }
 
 /// The outcome for one record of a `*_many` call, in the order the records were given.
@@ -201,6 +226,16 @@ pub enum Error {
         /// What stopped the rest.
         source: Box<Error>,
     },
+    /// A call failed in a way that is retried for other calls (a lost connection, a 502, 503
+    /// or 504 answer, an expired session), and was not made again: its body was streamed from
+    /// a reader, which cannot be read twice, or part of the answer was already written to the
+    /// caller's writer. Make the call again with a fresh reader or writer.
+    NotRetried {
+        /// Why it could not be made again.
+        reason: String,
+        /// The failure.
+        source: Box<Error>,
+    },
     /// Reading the caller's input or writing to the caller's output failed.
     Io {
         /// What was being read or written.
@@ -239,7 +274,9 @@ impl Error {
     /// The HTTP status of the answer behind this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Partial { source, .. } | Error::JobWait { source, .. } => source.status(),
+            Error::Partial { source, .. }
+            | Error::JobWait { source, .. }
+            | Error::NotRetried { source, .. } => source.status(),
             Error::Auth { status, .. }
             | Error::Api { status, .. }
             | Error::UnexpectedBody { status, .. } => Some(*status),
@@ -252,7 +289,9 @@ impl Error {
     /// Salesforce's `errorCode` (the first one), or the OAuth `error` field for a failed login.
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            Error::Partial { source, .. } | Error::JobWait { source, .. } => source.error_code(),
+            Error::Partial { source, .. }
+            | Error::JobWait { source, .. }
+            | Error::NotRetried { source, .. } => source.error_code(),
             Error::Api { errors, .. } => errors.first().map(|e| e.error_code.as_str()),
             Error::Auth { error, .. } => Some(error.as_str()),
             Error::SessionExpired { .. } => Some("INVALID_SESSION_ID"),
@@ -276,6 +315,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
+            Error::NotRetried { source, .. } => source.is_retryable(),
             // A certificate problem, an unknown host or a broken protocol does not go away in
             // a second.
             Error::Transport { message, .. } => !crate::transport::is_final(message),
@@ -316,7 +356,9 @@ impl std::error::Error for Error {
         match self {
             Error::Json { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
-            Error::Partial { source, .. } | Error::JobWait { source, .. } => Some(source.as_ref()),
+            Error::Partial { source, .. }
+            | Error::JobWait { source, .. }
+            | Error::NotRetried { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -335,6 +377,7 @@ mod tests {
                 error_code: code.into(),
                 message: "m".into(),
                 fields: vec![],
+                duplicate_result: None,
             }],
         }
     }

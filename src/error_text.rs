@@ -26,6 +26,14 @@ impl fmt::Display for ApiError {
         if !self.fields.is_empty() {
             write!(f, " (fields: {})", self.fields.join(", "))?;
         }
+        let duplicates = self.duplicate_ids();
+        if !duplicates.is_empty() {
+            let rule = self.duplicate_result.as_ref().map(|d| &d["duplicateRule"]);
+            match rule.and_then(serde_json::Value::as_str) {
+                Some(rule) => write!(f, " (rule {rule} matched {})", duplicates.join(", "))?,
+                None => write!(f, " (matched {})", duplicates.join(", "))?,
+            }
+        }
         Ok(())
     }
 }
@@ -126,6 +134,7 @@ impl fmt::Display for Error {
             Error::Unexpected { message } => write!(f, "unexpected answer: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::NotRetried { reason, source } => write!(f, "{source} (not retried: {reason})"),
             Error::Partial {
                 results,
                 job_ids,
@@ -367,6 +376,11 @@ impl fmt::Debug for Fields<'_> {
                 .field("path", path)
                 .field("problem", problem)
                 .finish(),
+            Error::NotRetried { reason, source } => f
+                .debug_struct("NotRetried")
+                .field("reason", reason)
+                .field("source", &Fields(source))
+                .finish(),
             Error::Io { context, source } => f
                 .debug_struct("Io")
                 .field("context", context)
@@ -381,7 +395,7 @@ impl fmt::Debug for Fields<'_> {
     }
 }
 
-fn fmt_duration(d: Duration) -> String {
+pub(crate) fn fmt_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {
@@ -403,6 +417,7 @@ mod tests {
                 error_code: "INVALID_FIELD".into(),
                 message: "\nSELECT Id, Nmae FROM Account\n           ^\nERROR at Row:1:Column:12\nNo such column 'Nmae' on entity 'Account'.".into(),
                 fields: vec![],
+                duplicate_result: None,
             }],
         }
     }
@@ -430,6 +445,7 @@ mod tests {
             error_code: "REQUIRED_FIELD_MISSING".into(),
             message: " Required fields are missing: [Name] ".into(),
             fields: vec!["Name".into()],
+            duplicate_result: None,
         };
         assert_eq!(
             e.to_string(),

@@ -101,11 +101,13 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod blob;
 mod builder;
 mod bulk;
 mod bulk_csv;
 mod bulk_pages;
 mod cache;
+mod call_response;
 mod changes;
 mod client;
 mod composite;
@@ -127,6 +129,7 @@ mod redact;
 mod relogin;
 mod replication;
 mod request;
+mod request_builder;
 mod resolver;
 mod response;
 mod retrieve;
@@ -135,8 +138,10 @@ mod rotation;
 mod secret;
 mod sobjects;
 pub mod soql;
+mod transfer;
 mod transport;
 mod url;
+mod view;
 
 /// Every Rust example of README.md, compiled as a doctest.
 #[cfg(doctest)]
@@ -148,6 +153,7 @@ pub use bulk::{
     Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PARALLEL_DOWNLOADS,
     DEFAULT_POLL_FIRST, DEFAULT_POLL_MAX,
 };
+pub use call_response::Response;
 pub use changes::{Changes, FIRST_RUN_HOURS};
 pub use client::Client;
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
@@ -157,6 +163,7 @@ pub use error::{ApiError, Error, RecordResult, Result};
 pub use flow::AuthFlow;
 pub use query::{QueryIter, QueryOptions};
 pub use replication::{Deleted, DeletedRecord, Updated};
+pub use request_builder::RequestBuilder;
 pub use retrieve::RETRIEVE_SIZE;
 pub use secret::Secret;
 pub use sobjects::{SObject, UpsertResult, COLLECTION_SIZE};

@@ -20,8 +20,9 @@ pub(crate) struct Request<'a> {
     pub path: &'a str,
     pub params: &'a [(&'a str, &'a str)],
     pub body: Option<Body<'a>>,
-    /// Headers beyond the ones every call carries.
-    pub headers: &'a [(&'static str, &'a str)],
+    /// Headers beyond the ones every call carries (and the view's); a name given here
+    /// replaces a default or view header of the same name.
+    pub headers: &'a [(&'a str, &'a str)],
 }
 
 impl Client {
@@ -30,13 +31,18 @@ impl Client {
     /// for every flow that can log in again. Returns the reply and the path to show in errors.
     /// The timeout covers all of it: retries, and the replay after a new login.
     pub(crate) fn call(&self, req: &Request<'_>) -> Result<(Reply, String)> {
+        self.call_within(req, self.default_timeout(req.method))
+    }
+
+    /// The configured timeout of a call: the GET timeout for reads, the write timeout for the
+    /// rest.
+    pub(crate) fn default_timeout(&self, method: &str) -> Duration {
         let config = &self.inner.auth.config;
-        let timeout = if req.method == "GET" {
+        if matches!(method, "GET" | "HEAD") {
             config.get_timeout
         } else {
             config.write_timeout
-        };
-        self.call_within(req, timeout)
+        }
     }
 
     /// [`Client::call`] with this timeout for the whole call, re-login and replay included.
@@ -45,6 +51,7 @@ impl Client {
         req: &Request<'_>,
         timeout: Duration,
     ) -> Result<(Reply, String)> {
+        self.view.check()?;
         let started = Instant::now();
         let deadline = started + timeout;
         let session = self.session();
@@ -131,12 +138,7 @@ impl Client {
     ) -> Result<(Reply, String)> {
         let (url, shown_path) = self.target(session, req.path, req.params)?;
         let bearer = bearer(session);
-        let mut headers: Vec<(&'static str, &str)> = vec![
-            ("Authorization", bearer.expose()),
-            ("Accept", "application/json"),
-            ("Sforce-Call-Options", "client=sfrest"),
-        ];
-        headers.extend_from_slice(req.headers);
+        let headers = self.headers(&bearer, "application/json", req.headers);
         let reply = self.inner.transport.send(Call {
             method: req.method,
             url: &url,
@@ -167,6 +169,7 @@ impl Client {
         mut sink: Option<&mut dyn std::io::Write>,
         timeout: Duration,
     ) -> Result<(Reply, String)> {
+        self.view.check()?;
         let replayable = stream.is_none();
         let started = Instant::now();
         let deadline = started + timeout;
@@ -183,11 +186,7 @@ impl Client {
                 });
             }
             let bearer = bearer(&session);
-            let headers: [(&'static str, &str); 3] = [
-                ("Authorization", bearer.expose()),
-                ("Accept", "application/json, text/csv"),
-                ("Sforce-Call-Options", "client=sfrest"),
-            ];
+            let headers = self.headers(&bearer, "application/json, text/csv", &[]);
             let reply = self
                 .inner
                 .transport
@@ -232,9 +231,35 @@ impl Client {
         }
     }
 
+    /// The headers of a call: the bearer token, the defaults, the view's headers, then the
+    /// call's own; a later header replaces an earlier one of the same name (the bearer token
+    /// cannot be replaced: [`crate::view::check_header`] refuses it).
+    pub(crate) fn headers<'h>(
+        &'h self,
+        bearer: &'h Secret,
+        accept: &'h str,
+        own: &[(&'h str, &'h str)],
+    ) -> Vec<(&'h str, &'h str)> {
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("Authorization", bearer.expose()),
+            ("Accept", accept),
+            ("Sforce-Call-Options", "client=sfrest"),
+        ];
+        let view = self
+            .view
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()));
+        for (name, value) in view.chain(own.iter().copied()) {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            headers.push((name, value));
+        }
+        headers
+    }
+
     /// The URL for `path` (origin-checked) with `params` in its query string, and the path to
     /// show in errors and logs.
-    fn target(
+    pub(crate) fn target(
         &self,
         session: &Session,
         path: &str,
@@ -249,7 +274,7 @@ impl Client {
         Ok((url, shown))
     }
 
-    fn note_usage(&self, reply: &Reply) {
+    pub(crate) fn note_usage(&self, reply: &Reply) {
         let Some(header) = reply.header("sforce-limit-info") else {
             return;
         };
@@ -292,22 +317,19 @@ impl Client {
         Ok(if path.starts_with('/') {
             format!("{}{path}", session.instance_url)
         } else {
-            format!(
-                "{}/services/data/v{}/{path}",
-                session.instance_url, self.inner.auth.config.api_version
-            )
+            format!("{}{}{path}", session.instance_url, self.version_root())
         })
     }
 }
 
 /// The `Authorization` header value, kept a [`Secret`].
-fn bearer(session: &Session) -> Secret {
+pub(crate) fn bearer(session: &Session) -> Secret {
     Secret::unlisted(format!("Bearer {}", session.access_token.expose()))
 }
 
 /// Whether a reply says the session expired in a way a new login cures: 401 with
 /// `INVALID_SESSION_ID`, but not the "not valid for use with the REST API" variant.
-fn session_expired(reply: &Reply) -> bool {
+pub(crate) fn session_expired(reply: &Reply) -> bool {
     if reply.status != 401 {
         return false;
     }

@@ -22,16 +22,22 @@ pub(crate) fn into_json(method: &'static str, path: &str, reply: &Reply) -> Resu
             excerpt: excerpt(&reply.body),
         });
     }
-    if status == 300 {
+    Err(status_error(method, path, reply))
+}
+
+/// The error for a reply that is not a success: [`Error::MultipleChoices`] for a 300 listing
+/// record URLs, else [`api_error`].
+pub(crate) fn status_error(method: &'static str, path: &str, reply: &Reply) -> Error {
+    if reply.status == 300 {
         if let Ok(urls) = serde_json::from_slice::<Vec<String>>(&reply.body) {
-            return Err(Error::MultipleChoices {
+            return Error::MultipleChoices {
                 method,
                 path: path.to_string(),
                 urls: urls.iter().map(|u| crate::redact::text(u)).collect(),
-            });
+            };
         }
     }
-    Err(api_error(method, path, reply))
+    api_error(method, path, reply)
 }
 
 /// The error for a non-2xx reply.
@@ -93,6 +99,7 @@ fn raw_error_entries(v: &Value) -> Option<Vec<ApiError>> {
                 .unwrap_or_default()
                 .to_string(),
             fields: vec![],
+            duplicate_result: None,
         }]),
         _ => None,
     }

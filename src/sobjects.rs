@@ -23,8 +23,8 @@ pub struct UpsertResult {
 /// One sObject type, such as `Account`: see [`Client::sobject`].
 #[derive(Clone, Debug)]
 pub struct SObject {
-    client: Client,
-    name: String,
+    pub(crate) client: Client,
+    pub(crate) name: String,
     all_or_none: bool,
 }
 
@@ -70,7 +70,7 @@ impl SObject {
         self
     }
 
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         let name = encode_path_segment(&self.name);
         if rest.is_empty() {
             format!("sobjects/{name}")
@@ -284,7 +284,7 @@ fn parse_results(v: Value, expected: usize) -> Result<Vec<RecordResult>> {
     Ok(results)
 }
 
-fn id_of(v: &Value, what: &str) -> Result<String> {
+pub(crate) fn id_of(v: &Value, what: &str) -> Result<String> {
     v.get("id")
         .and_then(Value::as_str)
         .map(str::to_string)

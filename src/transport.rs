@@ -16,13 +16,13 @@ pub(crate) const USER_AGENT: &str = concat!("sfrest/", env!("CARGO_PKG_VERSION")
 
 /// A request body.
 pub(crate) struct Body<'a> {
-    pub content_type: &'static str,
+    pub content_type: &'a str,
     pub bytes: &'a [u8],
 }
 
 /// A request body read from a stream (sent chunked, never held in memory).
 pub(crate) struct Stream<'a> {
-    pub content_type: &'static str,
+    pub content_type: &'a str,
     pub content_encoding: Option<&'static str>,
     pub reader: &'a mut dyn Read,
 }
@@ -33,7 +33,9 @@ pub(crate) struct Call<'a, 'r, 'w> {
     pub url: &'a str,
     /// The path shown in errors and logs (never a query string, never a token).
     pub path: &'a str,
-    pub headers: &'a [(&'static str, &'a str)],
+    /// Request headers; a `Content-Type` here replaces the body's, and a `Content-Encoding`
+    /// here means the body is sent as given (never compressed again).
+    pub headers: &'a [(&'a str, &'a str)],
     pub body: Option<Body<'a>>,
     /// A streamed body, in place of `body`.
     pub stream: Option<Stream<'r>>,
@@ -107,27 +109,46 @@ impl Transport {
 
     /// Sends the call and reads the whole (decompressed, size-limited) body, all within
     /// `call.timeout`.
-    pub fn send(&self, mut call: Call<'_, '_, '_>) -> Result<Reply> {
+    pub fn send(&self, call: Call<'_, '_, '_>) -> Result<Reply> {
+        self.send_timed(call, None)
+    }
+
+    /// [`Transport::send`] for a transfer: `call.timeout` bounds the whole of it, and `idle`
+    /// (when given) bounds connecting, the wait for the answer, and every silence of the
+    /// connection in between (a stalled transfer ends after `idle`, a slow one does not).
+    pub fn send_timed(&self, mut call: Call<'_, '_, '_>, idle: Option<Duration>) -> Result<Reply> {
         let started = Instant::now();
         log::debug!("{} {}", call.method, call.path);
         let mut builder = http::Request::builder().method(call.method).uri(call.url);
         for (name, value) in call.headers {
             builder = builder.header(*name, *value);
         }
+        let has = |name: &str| {
+            call.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        let own_type = has("content-type");
+        let own_encoding = has("content-encoding");
+        let timing = (call.timeout, idle);
         let result = match (&call.body, call.stream.take()) {
             (_, Some(stream)) => {
-                builder = builder.header("Content-Type", stream.content_type);
-                if let Some(encoding) = stream.content_encoding {
+                if !own_type {
+                    builder = builder.header("Content-Type", stream.content_type);
+                }
+                if let (Some(encoding), false) = (stream.content_encoding, own_encoding) {
                     builder = builder.header("Content-Encoding", encoding);
                 }
                 builder
                     .body(ureq::SendBody::from_reader(stream.reader))
-                    .map(|r| self.run(r, call.timeout))
+                    .map(|r| self.run(r, timing))
             }
-            (None, None) => builder.body(()).map(|r| self.run(r, call.timeout)),
+            (None, None) => builder.body(()).map(|r| self.run(r, timing)),
             (Some(body), None) => {
-                builder = builder.header("Content-Type", body.content_type);
-                if body.bytes.len() > self.compress_above {
+                if !own_type {
+                    builder = builder.header("Content-Type", body.content_type);
+                }
+                if body.bytes.len() > self.compress_above && !own_encoding {
                     let gz = gzip(body.bytes);
                     log::trace!(
                         "request body {} bytes, gzip {} bytes",
@@ -137,9 +158,9 @@ impl Transport {
                     builder
                         .header("Content-Encoding", "gzip")
                         .body(gz)
-                        .map(|r| self.run(r, call.timeout))
+                        .map(|r| self.run(r, timing))
                 } else {
-                    builder.body(body.bytes).map(|r| self.run(r, call.timeout))
+                    builder.body(body.bytes).map(|r| self.run(r, timing))
                 }
             }
         };
@@ -151,7 +172,7 @@ impl Transport {
                     message: format!("invalid request: {e}"),
                 })
             }
-            Ok(Err(e)) => return Err(convert(e, &call, None)),
+            Ok(Err(e)) => return Err(convert(e, &call, None, idle)),
             Ok(Ok(r)) => r,
         };
         let status = response.status().as_u16();
@@ -161,6 +182,8 @@ impl Transport {
             .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
             .collect();
         let body = match call.sink.take() {
+            // No body follows a HEAD answer (its Content-Encoding describes the GET's body).
+            _ if call.method == "HEAD" => Vec::new(),
             Some(sink) if (200..300).contains(&status) => {
                 let mut reader = response.body_mut().as_reader();
                 let mut buf = vec![0u8; 64 * 1024];
@@ -169,7 +192,9 @@ impl Transport {
                         Ok(0) => break,
                         Ok(n) => n,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(convert(ureq::Error::from(e), &call, Some(status))),
+                        Err(e) => {
+                            return Err(convert(ureq::Error::from(e), &call, Some(status), idle))
+                        }
                     };
                     sink.write_all(&buf[..n]).map_err(|e| Error::Io {
                         context: format!("writing the answer of {} {}", call.method, call.path),
@@ -183,7 +208,7 @@ impl Transport {
                 .with_config()
                 .limit(self.max_response_size)
                 .read_to_vec()
-                .map_err(|e| convert(e, &call, Some(status)))?,
+                .map_err(|e| convert(e, &call, Some(status), idle))?,
         };
         log::trace!(
             "{} {} -> {status}, {} bytes in {} ms",
@@ -202,14 +227,20 @@ impl Transport {
     fn run<S: ureq::AsSendBody>(
         &self,
         request: http::Request<S>,
-        timeout: Duration,
+        (timeout, idle): (Duration, Option<Duration>),
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
-        request
+        let mut config = request
             .with_agent(&self.agent)
             .configure()
-            .timeout_global(Some(timeout))
-            .build()
-            .run()
+            .timeout_global(Some(timeout));
+        if let Some(idle) = idle {
+            config = config
+                .timeout_connect(Some(idle))
+                .timeout_recv_response(Some(idle))
+                .timeout_per_read(Some(idle))
+                .timeout_per_write(Some(idle));
+        }
+        config.build().run()
     }
 }
 
@@ -266,11 +297,32 @@ fn dns_error(io: &std::io::Error) -> bool {
         .starts_with("failed to lookup address information")
 }
 
-/// Turns ureq's error into ours; `status` is known when the error happened reading the body.
-fn convert(e: ureq::Error, call: &Call<'_, '_, '_>, status: Option<u16>) -> Error {
+/// Turns ureq's error into ours; `status` is known when the error happened reading the body,
+/// `idle` is the bound on silences of a transfer ([`Transport::send_timed`]).
+fn convert(
+    e: ureq::Error,
+    call: &Call<'_, '_, '_>,
+    status: Option<u16>,
+    idle: Option<Duration>,
+) -> Error {
     let method = call.method;
     let path = call.path.to_string();
     match e {
+        ureq::Error::Timeout(kind) if idle.is_some() && kind != ureq::Timeout::Global => {
+            let idle = idle.unwrap_or_default();
+            let when = match status {
+                None => "no answer",
+                Some(_) => "the transfer stalled: no data",
+            };
+            Error::Transport {
+                method,
+                path,
+                message: format!(
+                    "timed out: {when} for {} (the call's timeout bounds connecting, the wait for the answer and every silence of a transfer; the transfer timeout bounds the whole)",
+                    crate::error_text::fmt_duration(idle)
+                ),
+            }
+        }
         ureq::Error::Timeout(_) => Error::Timeout {
             method,
             path,
@@ -432,17 +484,18 @@ mod tests {
         let again = std::io::Error::other(
             "failed to lookup address information: Temporary failure in name resolution",
         );
-        let e = convert(ureq::Error::Io(again), &call, None);
+        let e = convert(ureq::Error::Io(again), &call, None, None);
         assert!(e.to_string().contains("host not found"), "{e}");
         assert!(!e.is_retryable(), "{e}");
         let e = convert(
             ureq::Error::LargeResponseHeader(70_000, 65_536),
             &call,
             None,
+            None,
         );
         assert!(!e.is_retryable(), "{e}");
         let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
-        assert!(convert(ureq::Error::Io(reset), &call, None).is_retryable());
+        assert!(convert(ureq::Error::Io(reset), &call, None, None).is_retryable());
     }
 
     #[test]

@@ -251,6 +251,8 @@ impl FakeOrgBuilder {
             let mut store = write(&org.store);
             if !self.no_sample_data {
                 seed::seed_sample_data(&mut store);
+                crate::tooling::seed(&mut store);
+                crate::blob::seed(&mut store);
             }
             data::insert_all(&mut store, &self.pending).map_err(invalid)?;
         }

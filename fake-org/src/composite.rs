@@ -149,6 +149,7 @@ fn one(ctx: &Ctx, sub: &Map<String, J>, done: &[Sub], reference: String) -> Sub 
         req: &req,
         version: format!("{major}.0"),
         dispatch: ctx.dispatch,
+        tooling: false,
     };
     let s: Vec<&str> = segs[1..].iter().map(String::as_str).collect();
     answer(reference, (ctx.dispatch)(&sub_ctx, &s), path)

@@ -22,11 +22,14 @@ pub(crate) struct Ctx<'a> {
     pub version: String,
     /// The router, for subrequests.
     pub dispatch: Dispatch,
+    /// Under `/services/data/vXX.X/tooling/`: record and cursor URLs say so.
+    pub tooling: bool,
 }
 
 impl Ctx<'_> {
-    /// `/services/data/v66.0`
+    /// `/services/data/v66.0` (`/services/data/v66.0/tooling` for the Tooling API)
     pub(crate) fn base(&self) -> String {
-        format!("/services/data/v{}", self.version)
+        let tooling = if self.tooling { "/tooling" } else { "" };
+        format!("/services/data/v{}{tooling}", self.version)
     }
 }

@@ -24,6 +24,8 @@ const MAX_URI: usize = 16_384;
 const MAX_HEAD: usize = 16_384;
 /// Largest request body accepted (Bulk API uploads are at most 150 MB).
 const MAX_BODY: usize = 160 * 1024 * 1024;
+/// Largest `multipart/form-data` body accepted: a 2 GB ContentVersion and its fields.
+const MAX_MULTIPART: usize = 2 * 1024 * 1024 * 1024 + 1024 * 1024;
 
 /// Starts the accept loop of one listener, serving https when `tls` is given.
 pub(crate) fn serve_with(
@@ -336,7 +338,13 @@ fn read_request<R: Read, W: Write>(
         Some(v) if !chunked => Some(v.parse::<usize>().map_err(|_| ReadError::Http(400))?),
         _ => None,
     };
-    if length.is_some_and(|n| n > MAX_BODY) {
+    let multipart = header("content-type").is_some_and(|t| {
+        t.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    });
+    let max_body = if multipart { MAX_MULTIPART } else { MAX_BODY };
+    if length.is_some_and(|n| n > max_body) {
         return Err(ReadError::Http(413));
     }
     let expects_continue = header("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
@@ -345,7 +353,7 @@ fn read_request<R: Read, W: Write>(
         w.flush()?;
     }
     let raw = if chunked {
-        read_chunked(r)?
+        read_chunked(r, max_body)?
     } else {
         let mut body = vec![0u8; length.unwrap_or(0)];
         r.read_exact(&mut body)?;
@@ -399,7 +407,7 @@ fn strip_authority(target: &str) -> &str {
     }
 }
 
-fn read_chunked<R: Read>(r: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
+fn read_chunked<R: Read>(r: &mut BufReader<R>, max_body: usize) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     loop {
         let Some(line) = read_line(r, 1024, 400)? else {
@@ -418,7 +426,7 @@ fn read_chunked<R: Read>(r: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
+        if body.len() + size > max_body {
             return Err(ReadError::Http(413));
         }
         let start = body.len();

@@ -12,13 +12,17 @@
 //! ```
 #![deny(missing_docs)]
 
+mod apexrest;
+mod blob;
 mod builder;
 mod bulk;
 mod collections;
 mod composite;
+mod conditional;
 mod ctx;
 mod data;
 mod describe;
+mod duplicates;
 mod fault;
 mod form;
 mod http;
@@ -26,6 +30,7 @@ mod identity;
 mod ids;
 mod jwt;
 mod limits;
+mod multipart;
 mod oauth;
 mod org;
 mod query;
@@ -44,6 +49,7 @@ pub mod stats;
 mod store;
 mod time;
 mod tls;
+mod tooling;
 mod validate;
 mod value;
 mod zone;
@@ -58,6 +64,8 @@ pub use builder::FakeOrgBuilder;
 pub use fault::Fault;
 use org::{lock, write, Org};
 pub use schema::LoadError;
+
+pub use apexrest::{ApexError, ApexRequest, ApexResponse, ApexResult};
 
 /// The credentials of the org's test user and connected app.
 #[derive(Clone, Debug)]

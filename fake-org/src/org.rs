@@ -40,6 +40,10 @@ pub(crate) struct Org {
     /// 18-character id of the test user.
     pub user_id: String,
     pub store: RwLock<Store>,
+    /// The bytes of blob fields (files), beside the records.
+    pub blobs: crate::blob::Blobs,
+    /// Apex REST routes registered by tests.
+    pub apex_routes: RwLock<Vec<crate::apexrest::Route>>,
     pub sessions: RwLock<HashSet<String>>,
     pub refresh_tokens: Mutex<HashSet<String>>,
     pub cursors: Mutex<Cursors>,
@@ -94,6 +98,8 @@ impl Org {
             org_id,
             user_id: user_id().to_owned(),
             store: RwLock::new(Store::for_schema(schema)),
+            blobs: Default::default(),
+            apex_routes: RwLock::new(Vec::new()),
             sessions: RwLock::new(HashSet::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             cursors: Mutex::new(Cursors::default()),

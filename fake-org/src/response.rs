@@ -107,6 +107,8 @@ pub(crate) struct ApiError {
     pub code: String,
     pub message: String,
     pub fields: Vec<String>,
+    /// More members of the REST error object, such as `duplicateResut`.
+    pub extra: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
@@ -117,6 +119,7 @@ impl ApiError {
             code: code.to_owned(),
             message: message.to_owned(),
             fields: Vec::new(),
+            extra: Vec::new(),
         }
     }
 
@@ -128,6 +131,7 @@ impl ApiError {
             code: code.to_owned(),
             message: message.to_owned(),
             fields,
+            extra: Vec::new(),
         }
     }
 
@@ -147,7 +151,21 @@ impl ApiError {
 impl From<ApiError> for Response {
     fn from(e: ApiError) -> Response {
         let fields: Vec<&str> = e.fields.iter().map(String::as_str).collect();
-        Response::error_fields(e.status, &e.code, &e.message, &fields)
+        let plain = Response::error_fields(e.status, &e.code, &e.message, &fields);
+        if e.extra.is_empty() {
+            return plain;
+        }
+        // `[{...}]`: the extra members go first, as Salesforce writes `duplicateResut` first.
+        let mut b = Vec::with_capacity(plain.body.len() + 512);
+        b.extend_from_slice(b"[{");
+        for (name, value) in &e.extra {
+            write_json_str(&mut b, name);
+            b.push(b':');
+            b.extend_from_slice(value.to_string().as_bytes());
+            b.push(b',');
+        }
+        b.extend_from_slice(&plain.body[2..]);
+        Response::json(e.status, b)
     }
 }
 

@@ -33,10 +33,30 @@ pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
             m => Response::method_not_allowed(m, "HEAD,GET"),
         };
     }
+    if let Some(uri) = path.strip_prefix("/services/apexrest") {
+        if uri.is_empty() || uri.starts_with('/') {
+            return apex_rest(org, req, uri).header("Sforce-Limit-Info", &org.limit_info());
+        }
+    }
     match path.strip_prefix("/services/data/") {
         Some(rest) => data(org, req, rest),
         None => Response::not_found(),
     }
+}
+
+/// `/services/apexrest/...`: no API version, the same session check and API limit.
+fn apex_rest(org: &Org, req: &RecordedRequest, uri: &str) -> Response {
+    if let Some(denied) = deny(org, req) {
+        return denied;
+    }
+    let ctx = Ctx {
+        org,
+        req,
+        version: format!("{NEWEST}.0"),
+        dispatch,
+        tooling: false,
+    };
+    crate::apexrest::route(&ctx, uri)
 }
 
 /// The release name of an API version: 66 is Spring '26, three releases a year.
@@ -82,27 +102,42 @@ fn data(org: &Org, req: &RecordedRequest, rest: &str) -> Response {
     resp.header("Sforce-Limit-Info", &org.limit_info())
 }
 
-fn authenticated(org: &Org, req: &RecordedRequest, version: String, segs: &[String]) -> Response {
+/// The answer to a request without a live session, or over the daily API limit; `None` when
+/// the request may proceed (it is then counted).
+fn deny(org: &Org, req: &RecordedRequest) -> Option<Response> {
     let token = req.header("authorization").and_then(|v| {
         let (scheme, token) = v.split_once(' ')?;
         (scheme.eq_ignore_ascii_case("Bearer") || scheme.eq_ignore_ascii_case("OAuth"))
             .then(|| token.trim())
     });
     if !token.is_some_and(|t| org.session_valid(t)) {
-        return Response::error(401, "INVALID_SESSION_ID", "Session expired or invalid");
+        return Some(Response::error(
+            401,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        ));
     }
     if !org.charge_api_call() {
-        return Response::error(
+        return Some(Response::error(
             403,
             "REQUEST_LIMIT_EXCEEDED",
             "TotalRequests Limit exceeded.",
-        );
+        ));
     }
+    None
+}
+
+fn authenticated(org: &Org, req: &RecordedRequest, version: String, segs: &[String]) -> Response {
+    if let Some(denied) = deny(org, req) {
+        return denied;
+    }
+    crate::duplicates::note_request(req.header("sforce-duplicate-rule-header"));
     let ctx = Ctx {
         org,
         req,
         version,
         dispatch,
+        tooling: false,
     };
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     dispatch(&ctx, &s)
@@ -119,7 +154,10 @@ pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
             query::more(ctx, locator, *q == "queryAll")
         }
         (["query" | "queryAll", ..], m) => Response::method_not_allowed(m, "HEAD,GET"),
-        (["sobjects"], "GET" | "HEAD") => describe::global(ctx),
+        (["sobjects"], "GET" | "HEAD") => {
+            crate::conditional::not_modified(ctx, crate::conditional::schema_modified_ms())
+                .unwrap_or_else(|| describe::global(ctx))
+        }
         (["sobjects"], m) => Response::method_not_allowed(m, "HEAD,GET"),
         (["sobjects", ty, rest @ ..], _) => sobjects::route(ctx, ty, rest),
         (["composite"], "POST") => composite::run(ctx),
@@ -130,6 +168,7 @@ pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
         (["search"], m) => Response::method_not_allowed(m, "HEAD,GET"),
         (["limits"], "GET" | "HEAD") => crate::limits::limits(ctx),
         (["limits"], m) => Response::method_not_allowed(m, "HEAD,GET"),
+        (["tooling", rest @ ..], _) if !ctx.tooling => crate::tooling::route(ctx, rest),
         _ => Response::not_found(),
     }
 }

@@ -20,11 +20,27 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
         return Response::not_found();
     };
     let method = ctx.req.method.as_str();
+    let blob = crate::blob::blob_field(obj);
     let result = match (rest, method) {
+        ([], "POST") if blob.is_some() => return crate::blob::create(ctx, obj),
+        ([id], "PATCH") if blob.is_some() => return crate::blob::update(ctx, obj, id),
+        ([id, field], "GET" | "HEAD")
+            if blob.is_some_and(|b| {
+                schema::object(obj).fields[b]
+                    .name
+                    .eq_ignore_ascii_case(field)
+            }) =>
+        {
+            return crate::blob::download(ctx, obj, id)
+        }
         ([], "POST") => create(ctx, obj),
         ([], "GET" | "HEAD") => return describe::basic(ctx, obj),
         ([], m) => return Response::method_not_allowed(m, "HEAD,GET,POST"),
-        (["describe"], "GET" | "HEAD") => return describe::object(ctx, obj),
+        (["describe"], "GET" | "HEAD") => {
+            let schema_date = crate::conditional::schema_modified_ms();
+            return crate::conditional::not_modified(ctx, schema_date)
+                .unwrap_or_else(|| describe::object(ctx, obj));
+        }
         (["describe"], m) => return Response::method_not_allowed(m, "HEAD,GET"),
         (["updated"], "GET" | "HEAD") => return crate::replication::updated(ctx, obj),
         (["deleted"], "GET" | "HEAD") => return crate::replication::deleted(ctx, obj),
@@ -108,6 +124,7 @@ pub(crate) fn insert_checked(
     for (i, v) in changes {
         values[i] = v;
     }
+    crate::duplicates::check(store, obj, &values, None)?;
     Ok(store.insert(obj, values, time::now_ms()))
 }
 
@@ -124,6 +141,13 @@ pub(crate) fn update_checked(
     }
     let changes = validate::changes(store, obj, body, raw, Mode::Update)?;
     check_unique(store, obj, &changes, Some(row))?;
+    if let Some(current) = store.row(obj, row) {
+        let mut after = current.clone();
+        for (i, v) in &changes {
+            after[*i] = v.clone();
+        }
+        crate::duplicates::check(store, obj, &after, Some(row))?;
+    }
     store.update(obj, row, changes, time::now_ms());
     Ok(())
 }
@@ -239,6 +263,17 @@ pub(crate) fn write_row(
 }
 
 fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
+    let modified = {
+        let store = read(&ctx.org.store);
+        let def = schema::object(obj);
+        match store.row(obj, row).map(|v| &v[def.idx("LastModifiedDate")]) {
+            Some(Value::DateTime(ms)) => *ms,
+            _ => i64::MAX,
+        }
+    };
+    if let Some(unchanged) = crate::conditional::not_modified(ctx, modified) {
+        return Ok(unchanged);
+    }
     let params = crate::form::parse_form(&ctx.req.query);
     let fields = field_list(obj, crate::form::param(&params, "fields"))?;
     let mut out = Vec::with_capacity(512);

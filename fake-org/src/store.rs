@@ -24,6 +24,8 @@ pub(crate) struct Store {
     pub tables: Vec<Table>,
     /// Undo logs of the threads running an all-or-none operation (composite, collections).
     journals: HashMap<ThreadId, Vec<Undo>>,
+    /// Duplicate rules being enforced.
+    pub duplicate_rules: Vec<crate::duplicates::Rule>,
 }
 
 /// How to undo one change.
@@ -46,6 +48,7 @@ impl Store {
         Store {
             tables: schema.objects.iter().map(|_| Table::default()).collect(),
             journals: HashMap::new(),
+            duplicate_rules: Vec::new(),
         }
     }
 
@@ -338,6 +341,12 @@ fn derive(obj: u8, def: &ObjectDef, values: &mut [Value], creating: bool, row: u
                     values[p] = Value::Num(prob);
                 }
             }
+        }
+    }
+    if creating && def.name == "Lead" {
+        let status = def.idx("Status");
+        if values[status].is_null() {
+            values[status] = Value::text("Open - Not Contacted");
         }
     }
     for (i, f) in def.fields.iter().enumerate() {

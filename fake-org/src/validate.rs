@@ -316,6 +316,9 @@ fn convert(store: &Store, f: &FieldDef, v: &J) -> Result<Value, Bad> {
 
 /// Checks a lookup value: shape, target type, existence.
 fn reference(store: &Store, f: &FieldDef, s: &str) -> Result<Value, ApiError> {
+    if f.reference_to.is_none() {
+        return polymorphic_reference(store, f, s);
+    }
     let target = f.reference_to.and_then(schema::object_index).unwrap_or(0);
     let tdef = schema::object(target);
     let label = format!("{} ID", tdef.label);
@@ -359,6 +362,28 @@ fn valid_time(s: &str) -> bool {
         && num(parts[0], 23)
         && parts[1..].iter().all(|p| num(p, 59))
         && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A lookup to a record of any type (`Attachment.ParentId`): any live record of this org.
+fn polymorphic_reference(store: &Store, f: &FieldDef, s: &str) -> Result<Value, ApiError> {
+    let Some(Value::Id(obj, row)) = crate::value::id_value(s) else {
+        let msg = format!("{}: id value of incorrect type: {s}", f.label);
+        let code = if crate::ids::normalize(s).is_some() {
+            "INVALID_CROSS_REFERENCE_KEY"
+        } else {
+            "MALFORMED_ID"
+        };
+        return Err(ApiError::fields(400, code, &msg, &[f.name]));
+    };
+    match store.row(obj, row) {
+        Some(v) if !crate::store::is_deleted(v) => Ok(Value::Id(obj, row)),
+        _ => Err(ApiError::fields(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[f.name],
+        )),
+    }
 }
 
 fn valid_email(s: &str) -> bool {

@@ -180,5 +180,19 @@ pub(super) static OPPORTUNITY_DEF: ObjectDef = ObjectDef {
     audit: OnceLock::new(),
 };
 
-/// The standard objects, at the indexes [`ACCOUNT`], [`CONTACT`] and [`OPPORTUNITY`].
-pub(super) static STANDARD: [&ObjectDef; 3] = [&ACCOUNT_DEF, &CONTACT_DEF, &OPPORTUNITY_DEF];
+/// The standard objects, at the indexes [`ACCOUNT`], [`CONTACT`] and [`OPPORTUNITY`], then
+/// those of files, leads and the Tooling API (`files.rs`).
+pub(super) static STANDARD: [&ObjectDef; 12] = [
+    &ACCOUNT_DEF,
+    &CONTACT_DEF,
+    &OPPORTUNITY_DEF,
+    &super::files::LEAD_DEF,
+    &super::files::CONTENT_DOCUMENT_DEF,
+    &super::files::CONTENT_VERSION_DEF,
+    &super::files::CONTENT_DOCUMENT_LINK_DEF,
+    &super::files::ATTACHMENT_DEF,
+    &super::files::FOLDER_DEF,
+    &super::files::DOCUMENT_DEF,
+    &super::files::APEX_CLASS_DEF,
+    &super::files::APEX_TRIGGER_DEF,
+];

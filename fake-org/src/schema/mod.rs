@@ -9,6 +9,7 @@
 
 mod builtin;
 mod field;
+mod files;
 mod load;
 
 use std::cell::Cell;
@@ -242,7 +243,7 @@ mod tests {
         static ONE: Schema = Schema {
             objects: &[&builtin::CONTACT_DEF],
         };
-        assert_eq!(OBJECTS.iter().count(), 3);
+        assert_eq!(OBJECTS.iter().count(), STANDARD.objects.len());
         {
             let _g = enter(&ONE);
             assert_eq!(OBJECTS.iter().count(), 1);
