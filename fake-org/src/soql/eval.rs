@@ -61,23 +61,47 @@ pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
         }
         out.push(i as u32);
     }
-    sort_rows(&mut out, &q.order, store, rows);
+    sort_rows(
+        &mut out,
+        &q.order,
+        store,
+        rows,
+        limit.map(|l| l.saturating_add(offset)),
+    );
     window(&mut out, offset, limit);
     out
 }
 
-fn sort_rows(out: &mut [u32], order: &[OrderKey<FieldRef>], store: &Store, rows: &[Row]) {
+/// Sorts rows by ORDER BY keys, ties in insertion order. With `keep` (OFFSET + LIMIT), only
+/// the first `keep` rows are put in order and the rest dropped: a selection, then a small sort.
+fn sort_rows(
+    out: &mut Vec<u32>,
+    order: &[OrderKey<FieldRef>],
+    store: &Store,
+    rows: &[Row],
+    keep: Option<usize>,
+) {
     if order.is_empty() {
         return;
     }
-    out.sort_by(|&a, &b| {
-        let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+    let cmp = |a: &u32, b: &u32| {
+        let (ra, rb) = (&rows[*a as usize], &rows[*b as usize]);
         order_cmp(
             order,
             |f| field_value(store, ra, f),
             |f| field_value(store, rb, f),
         )
-    });
+        .then(a.cmp(b))
+    };
+    match keep {
+        Some(0) => out.clear(),
+        Some(k) if k < out.len() => {
+            out.select_nth_unstable_by(k - 1, cmp);
+            out.truncate(k);
+            out.sort_unstable_by(cmp);
+        }
+        _ => out.sort_unstable_by(cmp),
+    }
 }
 
 /// Keeps `limit` items from `offset` on.
@@ -142,7 +166,13 @@ pub(crate) fn children(
         }
     }
     for kids in wanted.values_mut() {
-        sort_rows(kids, &q.order, store, rows);
+        sort_rows(
+            kids,
+            &q.order,
+            store,
+            rows,
+            q.limit.map(|l| l.saturating_add(q.offset)),
+        );
         window(kids, q.offset, q.limit);
     }
     wanted
