@@ -252,4 +252,11 @@ fn order_by_several_keys() {
         q("NumberOfEmployees DESC, BillingCity"),
         ["b", "a", "e", "d", "c"]
     );
+    // With LIMIT and OFFSET only the rows kept are put in order: the same rows as a full sort.
+    assert_eq!(
+        q("NumberOfEmployees DESC, BillingCity LIMIT 2 OFFSET 1"),
+        ["a", "e"]
+    );
+    assert_eq!(q("BillingCity LIMIT 3"), ["e", "c", "d"]);
+    assert!(q("Name DESC LIMIT 0").is_empty());
 }
