@@ -13,8 +13,9 @@ use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use crate::fault::{fault_response, reflect};
 use crate::org::{lock, Org};
-use crate::response::{reason, Response, JSON};
+use crate::response::{reason, Response};
 use crate::tls::TlsServer;
 use crate::{Fault, Host, RecordedRequest};
 
@@ -170,74 +171,6 @@ pub(crate) fn serve_one<R: Read, W: Write>(
     };
     write_response(writer, resp, Some(&req), keep_alive).is_ok() && keep_alive
 }
-
-/// The response a fault stands for.
-fn fault_response(fault: Fault) -> Response {
-    let mut headers = Vec::new();
-    let (status, content_type, body) = match fault {
-        Fault::Status {
-            status,
-            content_type,
-            body,
-        } => (status, Some(content_type), body.into_bytes()),
-        Fault::Json { status, body } => {
-            (status, Some(JSON.to_owned()), body.to_string().into_bytes())
-        }
-        Fault::Response {
-            status,
-            headers: h,
-            body,
-        } => {
-            headers = h;
-            (status, None, body)
-        }
-        Fault::MaintenanceHtml => (
-            503,
-            Some("text/html;charset=UTF-8".to_owned()),
-            MAINTENANCE_PAGE.as_bytes().to_vec(),
-        ),
-        Fault::Empty(status) => (status, None, Vec::new()),
-        Fault::Raw(_) | Fault::Close | Fault::Trickle { .. } | Fault::Reflect { .. } => {
-            (500, None, Vec::new())
-        }
-    };
-    Response {
-        status,
-        content_type,
-        headers,
-        body,
-        compressible: false,
-    }
-}
-
-/// The [`Fault::Reflect`] answer: the template with the request filled in.
-fn reflect(req: &RecordedRequest, status: u16, content_type: String, template: &str) -> Response {
-    let mut headers: Vec<&(String, String)> = req.headers.iter().collect();
-    headers.sort_by_key(|(n, _)| n != "authorization");
-    let headers: String = headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
-    let body = String::from_utf8_lossy(&req.body).into_owned();
-    let json = content_type.to_ascii_lowercase().contains("json");
-    let fill = |text: &str| {
-        if json {
-            let quoted = serde_json::to_string(text).unwrap_or_default();
-            quoted[1..quoted.len().saturating_sub(1).max(1)].to_owned()
-        } else {
-            text.to_owned()
-        }
-    };
-    let out = template
-        .replace("{body}", &fill(&body))
-        .replace("{headers}", &fill(&headers));
-    Response {
-        status,
-        content_type: Some(content_type),
-        headers: Vec::new(),
-        body: out.into_bytes(),
-        compressible: false,
-    }
-}
-
-const MAINTENANCE_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Salesforce - Down for Maintenance</title></head>\n<body><div class=\"content\"><h1>We are down for maintenance.</h1>\n<p>Sorry for the inconvenience. We'll be back shortly.</p>\n<p>Please check <a href=\"https://status.salesforce.com\">Salesforce Trust</a> for status updates.</p></div></body></html>\n";
 
 /// Reads one line (without CRLF). `None` at a clean end of stream before any byte.
 fn read_line<R: Read>(
