@@ -3,7 +3,12 @@
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use std::time::Instant;
+
 use crate::error::{Error, Result};
+use crate::request::Request;
+use crate::response::into_json;
+use crate::transport::Body;
 use crate::url::encode_path_segment;
 use crate::SObject;
 
@@ -19,7 +24,8 @@ impl SObject {
     /// Reads records by id, in calls of at most 2,000 ids: one entry per id, in the order
     /// given, `None` where no record has that id or it cannot be read. A duplicated id is
     /// answered twice, as Salesforce does. `fields` are API names (an empty list reads `Id`
-    /// only); an unknown field fails the call.
+    /// only); an unknown field fails the call. Each call is a read, though Salesforce has it
+    /// sent as a POST: it gets the GET timeout and is retried like a GET.
     ///
     /// Every id is checked first: one that is not 15 or 18 letters and digits is
     /// [`Error::InvalidArgument`] naming it, before anything is sent.
@@ -66,9 +72,7 @@ impl SObject {
             let chunk: Vec<&str> = chunk.iter().map(AsRef::as_ref).collect();
             let body = serde_json::to_vec(&json!({"ids": chunk, "fields": fields}))
                 .map_err(|e| Error::json("cannot serialize the ids", e))?;
-            let v = self
-                .client()
-                .call_json("POST", &path, &[], Some(&body), &[])?;
+            let v = self.read_by_post(&path, &body)?;
             let Value::Array(items) = v else {
                 return Err(Error::Unexpected {
                     message: format!(
@@ -89,6 +93,58 @@ impl SObject {
             out.extend(items.into_iter().map(|v| (!v.is_null()).then_some(v)));
         }
         Ok(out)
+    }
+
+    /// One retrieve call. It reads, so it is treated as a GET although sent as a POST: the GET
+    /// timeout, and retries on transient failures as the retry policy allows GETs.
+    fn read_by_post(&self, path: &str, body: &[u8]) -> Result<Value> {
+        let client = self.client();
+        let config = &client.inner.auth.config;
+        let timeout = config.get_timeout;
+        let deadline = Instant::now() + timeout;
+        let req = Request {
+            method: "POST",
+            path,
+            params: &[],
+            body: Some(Body {
+                content_type: "application/json",
+                bytes: body,
+            }),
+            headers: &[],
+        };
+        let mut attempt = 0;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Timeout {
+                    method: "POST",
+                    path: format!("/{path}"),
+                    after: timeout,
+                });
+            }
+            let outcome = client.call_within(&req, left);
+            // With retry_writes on, the call retried itself already.
+            let as_read = if config.retry.retry_writes {
+                "POST"
+            } else {
+                "GET"
+            };
+            match config.retry.wait(as_read, attempt, &outcome, deadline) {
+                Some(wait) => {
+                    attempt += 1;
+                    log::warn!(
+                        "POST {path} (a read): retry {attempt} of {} in {} ms",
+                        config.retry.max_retries,
+                        wait.as_millis()
+                    );
+                    std::thread::sleep(wait);
+                }
+                None => {
+                    let (reply, shown) = outcome?;
+                    return into_json("POST", &shown, &reply);
+                }
+            }
+        }
     }
 
     /// [`SObject::get_many`], each record read into `T`.

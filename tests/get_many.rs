@@ -127,3 +127,19 @@ fn an_unknown_field_fails_the_call_and_types_are_read() {
         ]
     );
 }
+
+#[test]
+fn a_retrieve_is_a_read_and_is_retried_on_a_transient_failure() {
+    let (org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let a = acct.create(&json!({"Name": "Again"})).unwrap();
+    org.fail_next_on(
+        "/services/data/",
+        1,
+        sfrest_fake_org::Fault::MaintenanceHtml,
+    );
+    org.clear_requests();
+    let recs = acct.get_many(&[a.as_str()], &["Name"]).unwrap();
+    assert_eq!(recs[0].as_ref().unwrap()["Name"], "Again");
+    assert_eq!(org.requests().len(), 2, "one failure, one retry");
+}
