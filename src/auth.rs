@@ -235,6 +235,7 @@ impl Authenticator {
             stream: None,
             sink: None,
             timeout,
+            setting: Some("SF_LOGIN_URL"),
         })?;
         let session = read_token_response(flow, &reply)?;
         // A rotation: a refresh answer carrying a refresh token other than the one presented.

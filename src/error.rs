@@ -138,6 +138,11 @@ pub enum Error {
         method: &'static str,
         /// The path that was called.
         path: String,
+        /// The origin called (scheme, host and port, such as `https://login.salesforce.com`).
+        origin: String,
+        /// The setting the origin came from (`SF_LOGIN_URL`, `SF_INSTANCE_URL`); `None` for
+        /// the instance URL a login returned.
+        setting: Option<&'static str>,
         /// The timeout that ran out.
         after: Duration,
     },
@@ -158,12 +163,19 @@ pub enum Error {
         /// The path that was called.
         path: String,
     },
-    /// The connection failed: refused, reset, closed early, DNS, TLS or proxy trouble.
+    /// The connection failed: refused, reset, closed early, DNS, TLS or proxy trouble. The
+    /// message starts with what happened (`connection refused`, `host not found`, `tls: ...`)
+    /// and says what usually causes it.
     Transport {
         /// The HTTP method.
         method: &'static str,
         /// The path that was called.
         path: String,
+        /// The origin called (scheme, host and port, such as `https://login.salesforce.com`).
+        origin: String,
+        /// The setting the origin came from (`SF_LOGIN_URL`, `SF_INSTANCE_URL`); `None` for
+        /// the instance URL a login returned.
+        setting: Option<&'static str>,
         /// What the HTTP layer reported.
         message: String,
     },
@@ -334,6 +346,27 @@ impl Error {
         }
     }
 
+    /// This error, naming `after` (the call's whole timeout) when it is a timeout: a retry or
+    /// a re-login runs on what is left of the call's budget, but the call is what timed out.
+    pub(crate) fn with_timeout(self, after: Duration) -> Error {
+        match self {
+            Error::Timeout {
+                method,
+                path,
+                origin,
+                setting,
+                ..
+            } => Error::Timeout {
+                method,
+                path,
+                origin,
+                setting,
+                after,
+            },
+            other => other,
+        }
+    }
+
     /// A JSON error; serde's message may quote the server's data, so a live secret in it is
     /// wiped (the message is then kept as text).
     pub(crate) fn json(context: impl Into<String>, source: serde_json::Error) -> Self {
@@ -387,6 +420,8 @@ mod tests {
         let transport = |message: &str| Error::Transport {
             method: "GET",
             path: "/p".into(),
+            origin: "https://x.my.salesforce.com".into(),
+            setting: None,
             message: message.into(),
         };
         assert!(transport("io: Connection reset by peer").is_retryable());

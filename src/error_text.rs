@@ -106,10 +106,13 @@ impl fmt::Display for Error {
             Error::Timeout {
                 method,
                 path,
+                origin,
+                setting,
                 after,
             } => write!(
                 f,
-                "{method} {path} timed out after {} (the whole call, connect to last byte)",
+                "{method} {path} on {} timed out after {} (the whole call, connect to last byte)",
+                Where(origin, *setting),
                 fmt_duration(*after)
             ),
             Error::BodyTooLarge {
@@ -123,8 +126,14 @@ impl fmt::Display for Error {
             Error::Transport {
                 method,
                 path,
+                origin,
+                setting,
                 message,
-            } => write!(f, "{method} {path} failed: {message}"),
+            } => write!(
+                f,
+                "{method} {path} on {} failed: {message}",
+                Where(origin, *setting)
+            ),
             Error::SessionExpired { method, path } => write!(
                 f,
                 "{method} {path}: the session expired (INVALID_SESSION_ID) and the access-token flow cannot log in again: set a fresh SF_ACCESS_TOKEN, or credentials for a flow that logs in (client credentials, JWT bearer, refresh token)"
@@ -288,11 +297,15 @@ impl fmt::Debug for Fields<'_> {
             Error::Timeout {
                 method,
                 path,
+                origin,
+                setting,
                 after,
             } => f
                 .debug_struct("Timeout")
                 .field("method", method)
                 .field("path", path)
+                .field("origin", origin)
+                .field("setting", setting)
                 .field("after", after)
                 .finish(),
             Error::BodyTooLarge {
@@ -313,11 +326,15 @@ impl fmt::Debug for Fields<'_> {
             Error::Transport {
                 method,
                 path,
+                origin,
+                setting,
                 message,
             } => f
                 .debug_struct("Transport")
                 .field("method", method)
                 .field("path", path)
+                .field("origin", origin)
+                .field("setting", setting)
                 .field("message", message)
                 .finish(),
             Error::Refused { url, reason } => f
@@ -391,6 +408,18 @@ impl fmt::Debug for Fields<'_> {
                 .field("context", context)
                 .field("source", source)
                 .finish(),
+        }
+    }
+}
+
+/// An origin and where it came from: `https://x.my.salesforce.com (SF_INSTANCE_URL)`.
+struct Where<'a>(&'a str, Option<&'static str>);
+
+impl fmt::Display for Where<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(setting) => write!(f, "{} ({setting})", self.0),
+            None => write!(f, "{} (the instance URL the login returned)", self.0),
         }
     }
 }

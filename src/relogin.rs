@@ -39,6 +39,9 @@ impl LoginFlight {
 pub(crate) struct Waiting<'a> {
     pub method: &'static str,
     pub path: &'a str,
+    /// The instance's origin and the setting it came from, as transport errors name them.
+    pub origin: String,
+    pub setting: Option<&'static str>,
     pub started: Instant,
     pub deadline: Instant,
     pub timeout: Duration,
@@ -49,6 +52,8 @@ impl Waiting<'_> {
         Error::Timeout {
             method: self.method,
             path: self.path.to_string(),
+            origin: self.origin.clone(),
+            setting: self.setting,
             after: self.timeout,
         }
     }
@@ -187,10 +192,14 @@ fn copy(e: &Error) -> Error {
         Error::Timeout {
             method,
             path,
+            origin,
+            setting,
             after,
         } => Error::Timeout {
             method,
             path: path.clone(),
+            origin: origin.clone(),
+            setting: *setting,
             after: *after,
         },
         Error::BodyTooLarge {
@@ -205,10 +214,14 @@ fn copy(e: &Error) -> Error {
         Error::Transport {
             method,
             path,
+            origin,
+            setting,
             message,
         } => Error::Transport {
             method,
             path: path.clone(),
+            origin: origin.clone(),
+            setting: *setting,
             message: message.clone(),
         },
         Error::Refused { url, reason } => Error::Refused {
@@ -245,6 +258,8 @@ mod tests {
             Error::Timeout {
                 method: "POST",
                 path: "/services/oauth2/token".into(),
+                origin: "https://login.salesforce.com".into(),
+                setting: Some("SF_LOGIN_URL"),
                 after: Duration::from_millis(700),
             },
             Error::Io {

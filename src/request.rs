@@ -71,6 +71,8 @@ impl Client {
             &Waiting {
                 method: req.method,
                 path: &first.1,
+                origin: session.origin.to_string(),
+                setting: self.instance_setting(),
                 started,
                 deadline,
                 timeout,
@@ -97,19 +99,14 @@ impl Client {
                 return Err(Error::Timeout {
                     method,
                     path: path_only(req.path).to_string(),
+                    origin: session.origin.to_string(),
+                    setting: self.instance_setting(),
                     after: timeout,
                 });
             }
             let outcome = self
                 .call_once(session, req, remaining)
-                .map_err(|e| match e {
-                    Error::Timeout { method, path, .. } => Error::Timeout {
-                        method,
-                        path,
-                        after: timeout,
-                    },
-                    other => other,
-                });
+                .map_err(|e| e.with_timeout(timeout));
             match config.retry.wait(method, attempt, &outcome, deadline) {
                 None => return outcome,
                 Some(wait) => {
@@ -128,6 +125,12 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// The setting the instance URL came from: `SF_INSTANCE_URL` for a ready access token,
+    /// none when a login returned it.
+    fn instance_setting(&self) -> Option<&'static str> {
+        (self.inner.auth.flow == crate::AuthFlow::AccessToken).then_some("SF_INSTANCE_URL")
     }
 
     fn call_once(
@@ -151,6 +154,7 @@ impl Client {
             stream: None,
             sink: None,
             timeout,
+            setting: self.instance_setting(),
         })?;
         self.note_usage(&reply);
         Ok((reply, shown_path))
@@ -182,6 +186,8 @@ impl Client {
                 return Err(Error::Timeout {
                     method,
                     path: shown_path,
+                    origin: session.origin.to_string(),
+                    setting: self.instance_setting(),
                     after: timeout,
                 });
             }
@@ -199,15 +205,9 @@ impl Client {
                     stream: stream.take(),
                     sink: sink.as_mut().map(|s| &mut **s as &mut dyn std::io::Write),
                     timeout: remaining,
+                    setting: self.instance_setting(),
                 })
-                .map_err(|e| match e {
-                    Error::Timeout { method, path, .. } => Error::Timeout {
-                        method,
-                        path,
-                        after: timeout,
-                    },
-                    other => other,
-                })?;
+                .map_err(|e| e.with_timeout(timeout))?;
             self.note_usage(&reply);
             if !session_expired(&reply) || !self.inner.auth.flow.can_relogin() {
                 return Ok((reply, shown_path));
@@ -217,6 +217,8 @@ impl Client {
                 &Waiting {
                     method,
                     path: &shown_path,
+                    origin: session.origin.to_string(),
+                    setting: self.instance_setting(),
                     started,
                     deadline,
                     timeout,

@@ -141,6 +141,8 @@ mod tests {
         let tls = Err(Error::Transport {
             method: "GET",
             path: "/p".into(),
+            origin: "https://x.my.salesforce.com".into(),
+            setting: None,
             message: "tls: invalid peer certificate: UnknownIssuer".into(),
         });
         assert!(
@@ -150,12 +152,16 @@ mod tests {
         let reset = Err(Error::Transport {
             method: "GET",
             path: "/p".into(),
+            origin: "https://x.my.salesforce.com".into(),
+            setting: None,
             message: "io: Connection reset by peer".into(),
         });
         assert!(POLICY.wait("GET", 0, &reset, far()).is_some());
         let timeout = Err(Error::Timeout {
             method: "GET",
             path: "/p".into(),
+            origin: "https://x.my.salesforce.com".into(),
+            setting: None,
             after: Duration::from_secs(1),
         });
         assert!(

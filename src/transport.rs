@@ -10,6 +10,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::RequestExt;
 
 use crate::error::{Error, Result};
+use crate::url::origin_text;
 
 /// `User-Agent` of every request.
 pub(crate) const USER_AGENT: &str = concat!("sfrest/", env!("CARGO_PKG_VERSION"));
@@ -42,6 +43,9 @@ pub(crate) struct Call<'a, 'r, 'w> {
     /// Where a 2xx body goes, copied as it arrives, in place of `Reply::body`.
     pub sink: Option<&'w mut dyn Write>,
     pub timeout: Duration,
+    /// The setting the URL's origin came from (`SF_LOGIN_URL`, `SF_INSTANCE_URL`), named in
+    /// transport errors; `None` for the instance URL a login returned.
+    pub setting: Option<&'static str>,
 }
 
 /// What came back.
@@ -169,6 +173,8 @@ impl Transport {
                 return Err(Error::Transport {
                     method: call.method,
                     path: call.path.to_string(),
+                    origin: origin_text(call.url),
+                    setting: call.setting,
                     message: format!("invalid request: {e}"),
                 })
             }
@@ -299,6 +305,10 @@ fn dns_error(io: &std::io::Error) -> bool {
 
 /// Turns ureq's error into ours; `status` is known when the error happened reading the body,
 /// `idle` is the bound on silences of a transfer ([`Transport::send_timed`]).
+///
+/// Transport errors name the origin and its setting (in `Display`), and say what the failure
+/// usually means: the message starts with what happened (`connection refused`, `host not
+/// found`, `tls: ...`), which [`is_final`] reads.
 fn convert(
     e: ureq::Error,
     call: &Call<'_, '_, '_>,
@@ -317,6 +327,8 @@ fn convert(
             Error::Transport {
                 method,
                 path,
+                origin: origin_text(call.url),
+                setting: call.setting,
                 message: format!(
                     "timed out: {when} for {} (the call's timeout bounds connecting, the wait for the answer and every silence of a transfer; the transfer timeout bounds the whole)",
                     crate::error_text::fmt_duration(idle)
@@ -326,6 +338,8 @@ fn convert(
         ureq::Error::Timeout(_) => Error::Timeout {
             method,
             path,
+            origin: origin_text(call.url),
+            setting: call.setting,
             after: call.timeout,
         },
         ureq::Error::BodyExceedsLimit(limit) => Error::BodyTooLarge {
@@ -355,31 +369,49 @@ fn convert(
                 excerpt: String::new(),
             }
         }
-        other => {
-            let what = match (&other, status) {
-                (ureq::Error::HostNotFound, _) => "host not found".to_string(),
-                (ureq::Error::Io(io), _) if dns_error(io) => format!("host not found ({io})"),
-                (ureq::Error::Protocol(p), _) => {
-                    format!("invalid response: it breaks the HTTP protocol ({p})")
-                }
-                (ureq::Error::LargeResponseHeader(_, limit), _) => {
-                    format!("invalid response: its headers are larger than {limit} bytes")
-                }
-                (ureq::Error::Tls(m), _) => format!("tls: {m}"),
-                (ureq::Error::Rustls(e), _) => format!("tls: {e}{}", tls_hint(e)),
-                (ureq::Error::Io(io), _) if tls_error(io).is_some() => {
-                    let e = tls_error(io).unwrap_or(&rustls::Error::HandshakeNotComplete);
-                    format!("tls: {e}{}", tls_hint(e))
-                }
-                (_, Some(s)) => format!("connection lost while reading the {s} answer: {other}"),
-                (_, None) => other.to_string(),
-            };
-            Error::Transport {
-                method,
-                path,
-                message: crate::redact::text(&what),
-            }
+        other => Error::Transport {
+            method,
+            path,
+            origin: origin_text(call.url),
+            setting: call.setting,
+            message: crate::redact::text(&transport_message(&other, call, status)),
+        },
+    }
+}
+
+/// What went wrong on the connection, and what usually causes it.
+fn transport_message(e: &ureq::Error, call: &Call<'_, '_, '_>, status: Option<u16>) -> String {
+    let setting = call.setting.unwrap_or("the instance URL");
+    let origin = crate::url::Origin::parse(call.url);
+    let host = origin.as_ref().map_or("the host", |o| o.host.as_str());
+    match (e, status) {
+        (ureq::Error::HostNotFound, _) => format!(
+            "host not found: {host} has no address; check the host name in {setting} (a My Domain URL looks like https://NAME.my.salesforce.com)"
+        ),
+        (ureq::Error::Io(io), None) if dns_error(io) => format!(
+            "host not found: looking up {host} failed ({}); check the host name in {setting} and this machine's DNS",
+            io.to_string().trim_start_matches("failed to lookup address information: ")
+        ),
+        (ureq::Error::Io(io), None) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            let port = origin.as_ref().map_or(0, |o| o.port);
+            format!(
+                "connection refused: nothing accepts connections on {host} port {port}; check {setting} (scheme, host and port) and that the server is up"
+            )
         }
+        (ureq::Error::Protocol(p), _) => {
+            format!("invalid response: it breaks the HTTP protocol ({p})")
+        }
+        (ureq::Error::LargeResponseHeader(_, limit), _) => {
+            format!("invalid response: its headers are larger than {limit} bytes")
+        }
+        (ureq::Error::Tls(m), _) => format!("tls: {m}"),
+        (ureq::Error::Rustls(e), _) => format!("tls: {e}{}", tls_hint(e, setting)),
+        (ureq::Error::Io(io), _) if tls_error(io).is_some() => {
+            let e = tls_error(io).unwrap_or(&rustls::Error::HandshakeNotComplete);
+            format!("tls: {e}{}", tls_hint(e, setting))
+        }
+        (other, Some(s)) => format!("connection lost while reading the {s} answer: {other}"),
+        (other, None) => other.to_string(),
     }
 }
 
@@ -388,17 +420,21 @@ fn tls_error(io: &std::io::Error) -> Option<&rustls::Error> {
     io.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
-/// What to do about a certificate the SDK does not trust.
-fn tls_hint(e: &rustls::Error) -> &'static str {
+/// What a TLS failure usually means.
+fn tls_hint(e: &rustls::Error, setting: &str) -> String {
     match e {
         rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
             " (the server's certificate is not signed by a trusted CA; behind a TLS-inspecting \
              proxy, put the proxy's CA certificate in SF_CA_FILE or ClientBuilder::ca_file)"
+                .into()
         }
         rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName) => {
-            " (the server's certificate is for another host name)"
+            " (the server's certificate is for another host name)".into()
         }
-        _ => "",
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => format!(
+            " (the server does not answer in TLS: it probably serves plain http on this port; if so, {setting} must start with http://, which sfrest accepts for loopback hosts only)"
+        ),
+        _ => String::new(),
     }
 }
 
@@ -480,6 +516,7 @@ mod tests {
             stream: None,
             sink: None,
             timeout: Duration::from_secs(1),
+            setting: None,
         };
         let again = std::io::Error::other(
             "failed to lookup address information: Temporary failure in name resolution",

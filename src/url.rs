@@ -63,6 +63,32 @@ impl Origin {
     }
 }
 
+/// `scheme://host`, with `:port` unless it is the scheme's default.
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let default = if self.scheme == "https" { 443 } else { 80 };
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if self.port != default {
+            write!(f, ":{}", self.port)?;
+        }
+        Ok(())
+    }
+}
+
+/// The origin of a URL as text, for error messages; the part before the path when it does not
+/// parse.
+pub(crate) fn origin_text(url: &str) -> String {
+    match Origin::parse(url) {
+        Some(origin) => origin.to_string(),
+        None => {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = authority.rsplit('@').next().unwrap_or("");
+            format!("{scheme}://{host}")
+        }
+    }
+}
+
 /// `application/x-www-form-urlencoded` encoding of name/value pairs.
 pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     let mut out = String::new();
@@ -169,6 +195,21 @@ mod tests {
             encode_path_segment("001RO0000035WQgYAM"),
             "001RO0000035WQgYAM"
         );
+    }
+
+    #[test]
+    fn origins_read_as_written() {
+        assert_eq!(
+            origin_text("https://NA1.salesforce.com:443/services/data"),
+            "https://na1.salesforce.com"
+        );
+        assert_eq!(
+            origin_text("http://127.0.0.1:8080/x?y"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(origin_text("http://[::1]:80"), "http://[::1]");
+        // Never the user info of a malformed URL.
+        assert_eq!(origin_text("https://user:pw@host/x"), "https://host");
     }
 
     #[test]

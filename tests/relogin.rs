@@ -30,7 +30,7 @@ fn a_slow_relogin_ends_at_the_call_timeout() {
     let err = sf.limits().unwrap_err();
     let took = started.elapsed();
     assert!(
-        matches!(&err, Error::Timeout { method: "GET", path, after } if path.ends_with("/limits") && *after == Duration::from_secs(1)),
+        matches!(&err, Error::Timeout { method: "GET", path, after, .. } if path.ends_with("/limits") && *after == Duration::from_secs(1)),
         "{err:?}"
     );
     assert!(err.to_string().contains("after 1 s"), "{err}");

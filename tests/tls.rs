@@ -69,6 +69,18 @@ fn an_untrusted_certificate_fails_naming_the_tls_problem_without_fallback() {
     };
     let lower = message.to_ascii_lowercase();
     assert!(lower.contains("tls"), "{message}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "POST /services/oauth2/token on {} (SF_LOGIN_URL) failed: tls: ",
+            org.login_url()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("put the proxy's CA certificate in SF_CA_FILE"),
+        "{text}"
+    );
     assert!(
         message.contains("UnknownIssuer") || lower.contains("certificate"),
         "{message}"
