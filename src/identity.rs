@@ -49,6 +49,8 @@ impl Client {
                 &Waiting {
                     method: "GET",
                     path: &path,
+                    origin: crate::url::origin_text(&self.inner.auth.config.login_url),
+                    setting: Some("SF_LOGIN_URL"),
                     started,
                     deadline,
                     timeout,
@@ -59,6 +61,8 @@ impl Client {
                 return Err(Error::Timeout {
                     method: "GET",
                     path,
+                    origin: crate::url::origin_text(&self.inner.auth.config.login_url),
+                    setting: Some("SF_LOGIN_URL"),
                     after: timeout,
                 });
             }
@@ -115,6 +119,8 @@ impl Client {
             stream: None,
             sink: None,
             timeout,
+            // The identity URL is checked to be on the login host.
+            setting: Some("SF_LOGIN_URL"),
         })?;
         Ok((reply, path))
     }
