@@ -129,7 +129,7 @@ impl Client {
 
     /// The setting the instance URL came from: `SF_INSTANCE_URL` for a ready access token,
     /// none when a login returned it.
-    fn instance_setting(&self) -> Option<&'static str> {
+    pub(crate) fn instance_setting(&self) -> Option<&'static str> {
         (self.inner.auth.flow == crate::AuthFlow::AccessToken).then_some("SF_INSTANCE_URL")
     }
 

@@ -77,6 +77,7 @@ impl Client {
                 }),
                 sink: None,
                 timeout: t.whole,
+                setting: self.instance_setting(),
             },
             Some(t.idle),
         );
@@ -95,6 +96,8 @@ impl Client {
                 &Waiting {
                     method: t.method,
                     path: &shown,
+                    origin: session.origin.to_string(),
+                    setting: self.instance_setting(),
                     started,
                     deadline: started + t.whole,
                     timeout: t.whole,
@@ -148,6 +151,7 @@ impl Client {
                     stream: None,
                     sink: Some(&mut out),
                     timeout: t.whole,
+                    setting: self.instance_setting(),
                 },
                 Some(t.idle),
             );
@@ -171,6 +175,8 @@ impl Client {
                         &Waiting {
                             method: t.method,
                             path: &shown,
+                            origin: session.origin.to_string(),
+                            setting: self.instance_setting(),
                             started,
                             deadline: started + t.whole,
                             timeout: t.whole,
