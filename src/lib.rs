@@ -2,10 +2,22 @@
 //! jobs and one-off scripts: it starts in milliseconds, never hangs, never leaks a secret, and
 //! says plainly what went wrong.
 //!
+//! # Install
+//!
+//! ```toml
+//! [dependencies]
+//! sfrest = "0.1"
+//! serde = { version = "1", features = ["derive"] }   # for your own record types
+//! serde_json = "1"
+//! ```
+//!
+//! Rust 1.85 or newer. No async runtime and no OpenSSL: HTTP/1.1 over rustls, with the
+//! Mozilla root certificates built in.
+//!
 //! # Quick start
 //!
-//! Put credentials in `.env` (see `.env.example`; the real environment wins over the file),
-//! then:
+//! Put credentials in the environment or in a `.env` file (variables below; the real
+//! environment wins over the file), then:
 //!
 //! ```no_run
 //! let sf = sfrest::Client::from_env()?;
@@ -13,9 +25,67 @@
 //!     "SELECT Account.Name, Name, CloseDate FROM Opportunity \
 //!      WHERE IsClosed = false ORDER BY CloseDate ASC LIMIT 10",
 //! )?;
-//! println!("{}", serde_json::to_string_pretty(&page["records"]).unwrap());
+//! for opp in page["records"].as_array().into_iter().flatten() {
+//!     // Fields are serde_json::Values: as_str() gives the text without JSON quotes.
+//!     let name = opp["Name"].as_str().unwrap_or_default();
+//!     let account = opp["Account"]["Name"].as_str().unwrap_or("-");
+//!     println!("{} {account}: {name}", opp["CloseDate"].as_str().unwrap_or_default());
+//! }
 //! # Ok::<_, sfrest::Error>(())
 //! ```
+//!
+//! # Environment variables
+//!
+//! [`Client::from_env`] reads these (the list is [`VARIABLES`]); a `.env` file in the current
+//! directory or a parent fills in what the environment does not set, and empty values count
+//! as unset. Which flow logs in follows from what is set, first match wins (see [`AuthFlow`]).
+//! `HTTPS_PROXY` and `NO_PROXY` are honoured as usual.
+//!
+//! | variable | what it holds | default |
+//! |---|---|---|
+//! | `SF_LOGIN_URL` | where to log in: `https://test.salesforce.com` for sandboxes, or the My Domain URL `https://NAME.my.salesforce.com` (required by the client-credentials flow) | `https://login.salesforce.com` |
+//! | `SF_CLIENT_ID` | the connected app's consumer key | |
+//! | `SF_CLIENT_SECRET` | the connected app's consumer secret | |
+//! | `SF_USERNAME` | the user to log in as (username-password and JWT bearer flows) | |
+//! | `SF_PASSWORD` | that user's password (username-password flow) | |
+//! | `SF_SECURITY_TOKEN` | appended to the password; needed from IP addresses outside the org's trusted ranges | |
+//! | `SF_ACCESS_TOKEN` | a ready session instead of a login, with `SF_INSTANCE_URL` | |
+//! | `SF_INSTANCE_URL` | the instance that session belongs to, such as `https://NAME.my.salesforce.com` | |
+//! | `SF_API_VERSION` | the REST API version | `66.0` ([`DEFAULT_API_VERSION`]) |
+//! | `SF_AUTH_FLOW` | forces a flow: `password`, `client_credentials`, `jwt`, `refresh_token` or `access_token` | the rule on [`AuthFlow`] |
+//! | `SF_PRIVATE_KEY_FILE` | the PEM RSA key whose certificate the connected app holds (JWT bearer flow) | |
+//! | `SF_JWT_AUDIENCE` | the JWT `aud` claim | `https://test.salesforce.com` for sandbox login URLs, else `https://login.salesforce.com` |
+//! | `SF_REFRESH_TOKEN` | a refresh token issued to the app (refresh-token flow) | |
+//! | `SF_TOKEN_CACHE` | a file that keeps the session between runs (mode 0600) | no cache |
+//! | `SF_CA_FILE` | PEM CA certificates to trust instead of the bundled roots (TLS-inspecting proxies) | the Mozilla roots |
+//!
+//! Every variable has a [`ClientBuilder`] method of the same name for settings given in code.
+//!
+//! # What it covers
+//!
+//! - **Any REST endpoint**: [`Client::get`], [`Client::post`], [`Client::patch`],
+//!   [`Client::delete`], answers as [`serde_json::Value`] or your own types
+//!   ([`Client::get_as`]).
+//! - **SOQL**: [`Client::query`] (one page), [`Client::query_iter`] (every page, lazily, in flat
+//!   memory), [`Client::query_all`] and [`Client::query_all_as`] (typed), [`QueryOptions`]
+//!   (deleted rows, page size); [`soql::quote`] puts user input in a query safely.
+//! - **Records of one type**: [`Client::sobject`] gives an [`SObject`]: create, get, update,
+//!   [upsert](SObject::upsert), delete and describe one record, or
+//!   [many](SObject::create_many) through sObject Collections, [`COLLECTION_SIZE`] a call.
+//! - **Several calls in one**: [`Client::composite`] with [`Subrequest`]s.
+//! - **Bulk API 2.0**: [`Client::bulk`] gives a [`Bulk`]: load a CSV stream of any size
+//!   ([`Bulk::insert`], [`IngestJob`]), export a query to any `Write` ([`Bulk::query`]).
+//! - **Incremental jobs**: [`SObject::changes_since`] (a watermark file, [`Changes`]) and
+//!   [`SObject::get_many`].
+//! - **The org**: [`Client::search`], [`Client::describe_global`], [`Client::limits`],
+//!   [`Client::versions`], [`Client::api_usage`], [`Client::identity`].
+//! - **Logging in**: five flows ([`AuthFlow`]), set from the environment or a
+//!   [`ClientBuilder`]; an expired session is renewed by itself; secrets are [`Secret`]s whose
+//!   `Debug` is redacted.
+//! - **Errors**: one [`Error`] type whose `Display` names the call, the answer and the likely
+//!   cause; a `main` that returns it prints the same text.
+//! - **Tests without an org**: the [`sfrest-fake-org`](https://docs.rs/sfrest-fake-org) crate
+//!   serves a stateful emulation of these endpoints on 127.0.0.1.
 //!
 //! # Records
 //!
@@ -63,7 +133,7 @@
 //! let acct = sf.sobject("Account");
 //! let changes = acct.changes_since("/var/lib/myjob/account.watermark")?;
 //! for rec in acct.get_many(&changes.updated, &["Name"])?.into_iter().flatten() {
-//!     println!("{}", rec["Name"]);
+//!     println!("{}", rec["Name"].as_str().unwrap_or_default());
 //! }
 //! for gone in &changes.deleted {
 //!     println!("deleted {}", gone.id);

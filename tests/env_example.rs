@@ -24,3 +24,22 @@ fn env_example_documents_every_variable() {
         );
     }
 }
+
+/// The docs front page (src/lib.rs) has every variable in its table, and no other.
+#[test]
+fn the_front_page_table_has_every_variable() {
+    let lib = include_str!("../src/lib.rs");
+    let rows: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! | `SF_"))
+        .map(|rest| rest.split('`').next().unwrap_or(""))
+        .collect();
+    for var in sfrest::VARIABLES {
+        let name = var.trim_start_matches("SF_");
+        assert!(
+            rows.contains(&name),
+            "{var} is not in the table of src/lib.rs"
+        );
+    }
+    assert_eq!(rows.len(), sfrest::VARIABLES.len(), "{rows:?}");
+}
