@@ -119,6 +119,8 @@ impl SObject {
                 return Err(Error::Timeout {
                     method: "POST",
                     path: format!("/{path}"),
+                    origin: client.session().origin.to_string(),
+                    setting: client.instance_setting(),
                     after: timeout,
                 });
             }
