@@ -48,7 +48,7 @@ pub fn sync(sf: &Client, watermark: &Path, out: &mut dyn Write) -> Result<usize,
     for (id, record) in changes.updated.iter().zip(records) {
         if let Some(mut record) = record {
             if let Some(map) = record.as_object_mut() {
-                map.shift_remove("attributes");
+                map.remove("attributes");
             }
             let line = json!({"op": "upsert", "id": id, "record": record});
             writeln!(out, "{line}").map_err(io)?;

@@ -406,13 +406,12 @@ impl Bulk {
         F: FnMut(Duration) -> Result<Vec<JobInfo>>,
         P: FnMut(&[JobInfo]),
     {
-        let query = known.iter().any(|i| i.operation.starts_with("query"));
         self.poll_until_final(ids, known, &mut refresh, &mut progress)
             .map_err(|e| match e {
                 e @ (Error::JobFailed { .. } | Error::JobTimeout { .. }) => e,
                 source => Error::JobWait {
                     ids: ids.to_vec(),
-                    query,
+                    query: known.iter().any(|i| i.operation.starts_with("query")),
                     source: Box::new(source),
                 },
             })
@@ -426,6 +425,7 @@ impl Bulk {
         progress: &mut dyn FnMut(&[JobInfo]),
     ) -> Result<()> {
         let started = Instant::now();
+        let query = known.iter().any(|i| i.operation.starts_with("query"));
         if !known.iter().all(JobInfo::is_final) {
             std::thread::sleep(self.poll_first.min(self.wait_timeout));
         }
@@ -440,6 +440,15 @@ impl Bulk {
                 Ok(infos) => {
                     failures = 0;
                     infos
+                }
+                Err(Error::Timeout { .. }) if timeout < get_timeout => {
+                    // The poll was cut to what was left of the wait: the wait's own timeout
+                    // ran out, not the poll's.
+                    return Err(Error::JobTimeout {
+                        ids: ids.to_vec(),
+                        query,
+                        after: self.wait_timeout,
+                    });
                 }
                 Err(e) => {
                     let pause = crate::retry::backoff(failures).min(self.poll_max);

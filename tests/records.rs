@@ -504,7 +504,10 @@ fn cron_query_round() {
         .unwrap();
     let mut seen = Vec::new();
     for rec in sf
-        .query_iter("SELECT Id, Email FROM Contact WHERE LastModifiedDate = TODAY")
+        // The README's cron query, as written there.
+        .query_iter(
+            "SELECT Id, Name, Email FROM Contact WHERE LastModifiedDate = TODAY AND Email != null ORDER BY Name",
+        )
         .unwrap()
     {
         let rec = rec.unwrap();

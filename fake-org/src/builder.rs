@@ -48,10 +48,16 @@ impl std::fmt::Debug for FakeOrgBuilder {
 }
 
 fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
+    read_data(path).map(|(json, _)| json)
+}
+
+/// A JSON file and, when it is an object, its keys in the order written.
+fn read_data(path: &Path) -> Result<(serde_json::Value, Vec<String>), LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError::new(format!("{shown}: {e}")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| LoadError::new(format!("{shown}: not valid JSON: {e}")))
+    let json = serde_json::from_slice(&bytes)
+        .map_err(|e| LoadError::new(format!("{shown}: not valid JSON: {e}")))?;
+    Ok((json, data::key_order(&bytes)))
 }
 
 /// The `.json` files of a folder, sorted by name, or the path itself when it is a file.
@@ -157,9 +163,9 @@ impl FakeOrgBuilder {
     pub fn data_file(mut self, path: impl AsRef<Path>) -> Result<Self, LoadError> {
         let schema = self.schema()?;
         for file in json_files(path.as_ref())? {
-            let json = read_json(&file)?;
+            let (json, keys) = read_data(&file)?;
             let dir = file.parent().unwrap_or(Path::new("."));
-            let more = data::from_file(schema, &json, dir, &read_json)
+            let more = data::from_file(schema, &json, &keys, dir, &read_data)
                 .map_err(|e| e.context(&file.display().to_string()))?;
             self.pending.extend(more);
         }

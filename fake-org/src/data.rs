@@ -76,11 +76,17 @@ pub(crate) fn from_records(
 }
 
 /// The records of a data file: keyed by type, an export tree file, or a plan.
+/// Reads a JSON file: its value, and a top-level object's keys in the order written.
+pub(crate) type ReadData = dyn Fn(&Path) -> Result<(J, Vec<String>), LoadError>;
+
+/// `keys`: the order in which a top-level object's keys were written (serde_json's maps sort
+/// them), so that types load in file order, parents before children.
 pub(crate) fn from_file(
     schema: &Schema,
     json: &J,
+    keys: &[String],
     dir: &Path,
-    read: &dyn Fn(&Path) -> Result<J, LoadError>,
+    read: &ReadData,
 ) -> Result<Vec<Pending>, LoadError> {
     match json {
         // A plan: [{"sobject": "Account", "files": ["Account.json"], ...}, ...]
@@ -92,9 +98,9 @@ pub(crate) fn from_file(
                 })?;
                 for f in files.iter().filter_map(J::as_str) {
                     let path = dir.join(f);
-                    let json = read(&path)?;
+                    let (json, keys) = read(&path)?;
                     out.extend(
-                        from_file(schema, &json, dir, read)
+                        from_file(schema, &json, &keys, dir, read)
                             .map_err(|e| e.context(&path.display().to_string()))?,
                     );
                 }
@@ -117,8 +123,10 @@ pub(crate) fn from_file(
         }
         J::Object(map) => {
             let mut out = Vec::new();
-            for (ty, records) in map {
-                out.extend(from_records(schema, ty, records)?);
+            let written = keys.iter().filter(|k| map.contains_key(k.as_str()));
+            let rest = map.keys().filter(|k| !keys.contains(k));
+            for ty in written.chain(rest) {
+                out.extend(from_records(schema, ty, &map[ty.as_str()])?);
             }
             Ok(out)
         }
@@ -338,4 +346,39 @@ pub(crate) fn insert_all(store: &mut Store, pending: &[Pending]) -> Result<(), L
         }
     }
     Ok(())
+}
+
+/// The keys of a top-level JSON object in the order written; empty for anything else.
+pub(crate) fn key_order(bytes: &[u8]) -> Vec<String> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                keys.push(key);
+            }
+            Ok(keys)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut de, Keys).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod key_order_tests {
+    #[test]
+    fn keys_come_in_the_order_written() {
+        let keys =
+            super::key_order(br#"{"Zeta__c": [], "Account": [{"Name": "A"}], "Bill__c": {}}"#);
+        assert_eq!(keys, ["Zeta__c", "Account", "Bill__c"]);
+        assert!(super::key_order(b"[1, 2]").is_empty());
+    }
 }

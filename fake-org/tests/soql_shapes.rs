@@ -22,27 +22,22 @@ fn subqueries_nest_child_results_or_null() {
     let org = FakeOrg::start();
     let token = login(&org);
     let lonely = org.insert("Account", json!({"Name": "Lonely"}));
-    let j = ok(
-        &org,
-        &token,
-        "SELECT Id, Name, (SELECT Id, LastName, Account.Name FROM Contacts ORDER BY LastName DESC, Id), (SELECT Name FROM Opportunities LIMIT 1) FROM Account ORDER BY Name",
-    );
+    let soql = "SELECT Id, Name, (SELECT Id, LastName, Account.Name FROM Contacts ORDER BY LastName DESC, Id), (SELECT Name FROM Opportunities LIMIT 1) FROM Account ORDER BY Name";
+    let j = ok(&org, &token, soql);
     let recs = records(&j);
+    // Keys in SELECT order, the subquery under its relationship name.
+    let orders = record_keys(&query(&org, &token, soql).text());
+    assert_eq!(orders.len(), recs.len());
+    for keys in &orders {
+        assert_eq!(
+            keys,
+            &["attributes", "Id", "Name", "Contacts", "Opportunities"]
+        );
+    }
     assert_eq!(recs.len(), 21);
     let mut with_children = 0;
     for rec in recs {
         let id = rec["Id"].as_str().unwrap();
-        // Keys in SELECT order, the subquery under its relationship name.
-        let keys: Vec<&str> = rec
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            keys,
-            ["attributes", "Id", "Name", "Contacts", "Opportunities"]
-        );
         let expected = ok(
             &org,
             &token,
@@ -162,23 +157,16 @@ fn aggregates_group_count_sum_and_name_columns() {
             e.2 = d;
         }
     }
-    let j = ok(
-        &org,
-        &token,
-        "SELECT StageName, COUNT(Id), SUM(Amount) total, MAX(CloseDate) FROM Opportunity GROUP BY StageName",
-    );
+    let soql = "SELECT StageName, COUNT(Id), SUM(Amount) total, MAX(CloseDate) FROM Opportunity GROUP BY StageName";
+    let j = ok(&org, &token, soql);
     let rows = records(&j);
+    for keys in record_keys(&query(&org, &token, soql).text()) {
+        assert_eq!(keys, ["attributes", "StageName", "expr0", "total", "expr1"]);
+    }
     assert_eq!(j["totalSize"], want.len());
     assert_eq!(j["done"], true);
     let mut stages = Vec::new();
     for row in rows {
-        let keys: Vec<&str> = row
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, ["attributes", "StageName", "expr0", "total", "expr1"]);
         assert_eq!(
             row["attributes"],
             json!({"type": "AggregateResult"}),

@@ -251,3 +251,68 @@ pub fn rest_error(r: &Resp) -> (String, String) {
         e["message"].as_str().unwrap_or("").to_owned(),
     )
 }
+
+/// The keys of each record of a query answer's `records`, in the order the server wrote them
+/// (serde_json's `Map` sorts its keys, so a parsed `Value` cannot tell).
+#[allow(dead_code)]
+pub fn record_keys(text: &str) -> Vec<Vec<String>> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a record")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(k) = m.next_key::<String>()? {
+                m.next_value::<IgnoredAny>()?;
+                keys.push(k);
+            }
+            Ok(keys)
+        }
+    }
+    struct Record(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Record {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_map(Keys).map(Record)
+        }
+    }
+    struct Records;
+    impl<'de> Visitor<'de> for Records {
+        type Value = Vec<Vec<String>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a query answer")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(Record(keys)) = s.next_element()? {
+                out.push(keys);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(k) = m.next_key::<String>()? {
+                if k == "records" {
+                    out = m.next_value_seed(RecordsSeed)?;
+                } else {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(out)
+        }
+    }
+    struct RecordsSeed;
+    impl<'de> serde::de::DeserializeSeed<'de> for RecordsSeed {
+        type Value = Vec<Vec<String>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(Records)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Records)
+        .expect("a query answer with records")
+}
