@@ -170,6 +170,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod atomic_file;
 mod auth;
 mod blob;
 mod builder;
