@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
-use crate::relogin::Waiting;
+use crate::relogin::CalledHost;
 use crate::response::into_json;
 use crate::secret::Secret;
 use crate::transport::{Call, Reply};
@@ -44,18 +44,8 @@ impl Client {
         let rejected = matches!(reply.status, 401 | 403);
         if rejected && self.inner.auth.flow.can_relogin() {
             log::info!("identity: the session was refused; logging in again");
-            let fresh = self.relogin(
-                session.generation,
-                &Waiting {
-                    method: "GET",
-                    path: &path,
-                    origin: crate::url::origin_text(&self.inner.auth.config.login_url),
-                    setting: Some("SF_LOGIN_URL"),
-                    started,
-                    deadline,
-                    timeout,
-                },
-            )?;
+            let fresh =
+                self.relogin_for(&session, CalledHost::Login, "GET", &path, started, timeout)?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(Error::Timeout {

@@ -35,16 +35,26 @@ impl LoginFlight {
     }
 }
 
+/// Where the call that met the expired session was sent: its timeout names that origin and
+/// the setting it came from, as transport errors do.
+#[derive(Clone, Copy)]
+pub(crate) enum CalledHost {
+    /// The session's instance (`SF_INSTANCE_URL` when the client was given an access token).
+    Instance,
+    /// The login host (`SF_LOGIN_URL`), where the identity URL lives.
+    Login,
+}
+
 /// The call that needs the new session: its start and deadline, and what to name in a timeout.
-pub(crate) struct Waiting<'a> {
-    pub method: &'static str,
-    pub path: &'a str,
-    /// The instance's origin and the setting it came from, as transport errors name them.
-    pub origin: String,
-    pub setting: Option<&'static str>,
-    pub started: Instant,
-    pub deadline: Instant,
-    pub timeout: Duration,
+struct Waiting<'a> {
+    method: &'static str,
+    path: &'a str,
+    /// The origin the call was sent to and the setting it came from.
+    origin: String,
+    setting: Option<&'static str>,
+    started: Instant,
+    deadline: Instant,
+    timeout: Duration,
 }
 
 impl Waiting<'_> {
@@ -60,6 +70,37 @@ impl Waiting<'_> {
 }
 
 impl Client {
+    /// A session newer than `session`, which expired for the call `method path` sent to
+    /// `host`; that call started at `started` and has `timeout` for all of it, this login
+    /// included (see [`Client::relogin`]).
+    pub(crate) fn relogin_for(
+        &self,
+        session: &Session,
+        host: CalledHost,
+        method: &'static str,
+        path: &str,
+        started: Instant,
+        timeout: Duration,
+    ) -> Result<Session> {
+        let (origin, setting) = match host {
+            CalledHost::Instance => (session.origin.to_string(), self.instance_setting()),
+            CalledHost::Login => (
+                crate::url::origin_text(&self.inner.auth.config.login_url),
+                Some("SF_LOGIN_URL"),
+            ),
+        };
+        let call = Waiting {
+            method,
+            path,
+            origin,
+            setting,
+            started,
+            deadline: started + timeout,
+            timeout,
+        };
+        self.relogin(session.generation, &call)
+    }
+
     /// A session newer than `seen_generation`, which expired for `call`.
     ///
     /// The first thread to get here logs in; the threads that meet the same expired session
@@ -68,7 +109,7 @@ impl Client {
     /// is shared with every call that started before it ended; a call started after that tries
     /// again. Nobody waits or logs in past its call's deadline: the login's timeout is cut to
     /// what is left of it, and running out is that call's [`Error::Timeout`].
-    pub(crate) fn relogin(&self, seen_generation: u64, call: &Waiting<'_>) -> Result<Session> {
+    fn relogin(&self, seen_generation: u64, call: &Waiting<'_>) -> Result<Session> {
         let flight = &self.inner.login_flight;
         let mut st = flight.lock();
         loop {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
-use crate::relogin::Waiting;
+use crate::relogin::CalledHost;
 use crate::response::parse_api_usage;
 use crate::secret::Secret;
 use crate::transport::{Body, Call, Reply, Stream};
@@ -66,17 +66,13 @@ impl Client {
             });
         }
         log::info!("session expired; logging in again");
-        let fresh = self.relogin(
-            session.generation,
-            &Waiting {
-                method: req.method,
-                path: &first.1,
-                origin: session.origin.to_string(),
-                setting: self.instance_setting(),
-                started,
-                deadline,
-                timeout,
-            },
+        let fresh = self.relogin_for(
+            &session,
+            CalledHost::Instance,
+            req.method,
+            &first.1,
+            started,
+            timeout,
         )?;
         self.call_retrying(&fresh, req, deadline, timeout)
     }
@@ -212,17 +208,13 @@ impl Client {
             if !session_expired(&reply) || !self.inner.auth.flow.can_relogin() {
                 return Ok((reply, shown_path));
             }
-            let fresh = self.relogin(
-                session.generation,
-                &Waiting {
-                    method,
-                    path: &shown_path,
-                    origin: session.origin.to_string(),
-                    setting: self.instance_setting(),
-                    started,
-                    deadline,
-                    timeout,
-                },
+            let fresh = self.relogin_for(
+                &session,
+                CalledHost::Instance,
+                method,
+                &shown_path,
+                started,
+                timeout,
             )?;
             if !replayable || replayed {
                 return Ok((reply, shown_path));

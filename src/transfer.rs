@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::relogin::Waiting;
+use crate::relogin::CalledHost;
 use crate::request::{bearer, session_expired};
 use crate::response::status_error;
 use crate::transport::{Call, Reply, Stream};
@@ -91,17 +91,13 @@ impl Client {
                 });
             }
             log::info!("session expired; logging in again for the next call");
-            self.relogin(
-                session.generation,
-                &Waiting {
-                    method: t.method,
-                    path: &shown,
-                    origin: session.origin.to_string(),
-                    setting: self.instance_setting(),
-                    started,
-                    deadline: started + t.whole,
-                    timeout: t.whole,
-                },
+            self.relogin_for(
+                &session,
+                CalledHost::Instance,
+                t.method,
+                &shown,
+                started,
+                t.whole,
             )?;
             return Err(Error::NotRetried {
                 reason: format!("the session had expired and sfrest logged in again; {STREAMED}"),
@@ -170,17 +166,13 @@ impl Client {
                 self.note_usage(reply);
                 if session_expired(reply) && self.inner.auth.flow.can_relogin() && !relogged {
                     log::info!("session expired; logging in again");
-                    session = self.relogin(
-                        session.generation,
-                        &Waiting {
-                            method: t.method,
-                            path: &shown,
-                            origin: session.origin.to_string(),
-                            setting: self.instance_setting(),
-                            started,
-                            deadline: started + t.whole,
-                            timeout: t.whole,
-                        },
+                    session = self.relogin_for(
+                        &session,
+                        CalledHost::Instance,
+                        t.method,
+                        &shown,
+                        started,
+                        t.whole,
                     )?;
                     relogged = true;
                     continue;
