@@ -6,10 +6,11 @@ use serde::Deserialize;
 
 use crate::config::{normalize_base_url, Config, PrivateKey};
 use crate::error::{Error, Result};
+use crate::excerpt::excerpt;
 use crate::flow::AuthFlow;
 use crate::jwt::{default_audience, SigningKey};
 use crate::secret::Secret;
-use crate::transport::{excerpt, Body, Call, Reply, Transport};
+use crate::transport::{Body, Call, Reply, Transport};
 use crate::url::{form_encode, Origin};
 
 /// The token endpoint, below the login URL.

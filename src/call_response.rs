@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::transport::{excerpt, Reply};
+use crate::excerpt::excerpt;
+use crate::transport::Reply;
 
 /// A successful (2xx or 304) answer of [`Client::request`](crate::Client::request): its
 /// status, its headers and its body, read however the caller needs (JSON, a type of theirs,

@@ -330,7 +330,7 @@ impl Error {
             Error::NotRetried { source, .. } => source.is_retryable(),
             // A certificate problem, an unknown host or a broken protocol does not go away in
             // a second.
-            Error::Transport { message, .. } => !crate::transport::is_final(message),
+            Error::Transport { message, .. } => !crate::transport_error::is_final(message),
             Error::UnexpectedBody {
                 status, problem, ..
             } => matches!(status, 502..=504) || (*status >= 500 && problem.contains("HTML")),

@@ -44,5 +44,5 @@ pub fn limit_info(header: &str) -> Option<(u64, u64)> {
 
 /// Builds the text shown as a body excerpt.
 pub fn excerpt(body: &[u8]) -> String {
-    crate::transport::excerpt(body)
+    crate::excerpt::excerpt(body)
 }

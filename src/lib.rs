@@ -186,7 +186,9 @@ mod config;
 mod datetime;
 mod env;
 mod error;
+mod error_debug;
 mod error_text;
+mod excerpt;
 mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -211,6 +213,7 @@ mod sobjects;
 pub mod soql;
 mod transfer;
 mod transport;
+mod transport_error;
 mod url;
 mod view;
 

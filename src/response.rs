@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::error::{ApiError, Error, Result};
-use crate::transport::{excerpt, Reply};
+use crate::excerpt::excerpt;
+use crate::transport::Reply;
 
 /// Turns a reply into its JSON value (`Value::Null` for an empty 2xx body such as 204) or into
 /// the matching [`Error`].

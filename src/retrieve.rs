@@ -77,7 +77,7 @@ impl SObject {
                 return Err(Error::Unexpected {
                     message: format!(
                         "POST /{path} answered {} instead of an array of records",
-                        crate::transport::excerpt(v.to_string().as_bytes())
+                        crate::excerpt::excerpt(v.to_string().as_bytes())
                     ),
                 });
             };

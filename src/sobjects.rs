@@ -291,7 +291,7 @@ pub(crate) fn id_of(v: &Value, what: &str) -> Result<String> {
         .ok_or_else(|| Error::Unexpected {
             message: format!(
                 "the {what} answer has no record id (API versions before 46.0 answer an upsert with 204 and no body: use 46.0 or later): {}",
-                crate::transport::excerpt(v.to_string().as_bytes())
+                crate::excerpt::excerpt(v.to_string().as_bytes())
             ),
         })
 }

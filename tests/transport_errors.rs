@@ -1,6 +1,6 @@
 //! Every transport failure names the origin it tried and the setting the origin came from, and
 //! says what usually causes it: connection refused, https to a plain-http server, a server that
-//! never answers. (DNS failures are unit tests in src/transport.rs: tests make no lookups.
+//! never answers. (DNS failures are unit tests in src/transport_error.rs: tests make no lookups.
 //! Unknown certificate authorities: tests/tls.rs.)
 
 mod common;
