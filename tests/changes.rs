@@ -3,26 +3,10 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use common::clock::{account_at, iso, ms_of, now_ms, this_minute, HOUR, MIN};
 use serde_json::json;
 use sfrest::Error;
-use sfrest_fake_org::FakeOrg;
-
-const MIN: i64 = 60_000;
-const HOUR: i64 = 60 * MIN;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-fn this_minute() -> i64 {
-    let now = now_ms();
-    now - now.rem_euclid(MIN)
-}
 
 /// A fresh directory for one test's watermark files.
 fn dir(tag: &str) -> PathBuf {
@@ -30,30 +14,6 @@ fn dir(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn account_at(org: &FakeOrg, name: &str, at: i64) -> String {
-    let id = org.insert("Account", json!({ "Name": name }));
-    assert!(org.backdate("Account", &id, at));
-    id
-}
-
-fn ms_of(text: &str) -> i64 {
-    // The fake answers `2026-12-01T10:15:00.000+0000`; the first run's start is `...Z`.
-    let t = text.trim_end_matches('Z').replace(".000+0000", "");
-    let (date, time) = t.split_once('T').unwrap();
-    let d: Vec<i64> = date.split('-').map(|p| p.parse().unwrap()).collect();
-    let h: Vec<i64> = time.split(':').map(|p| p.parse().unwrap()).collect();
-    let (y, m) = if d[1] <= 2 {
-        (d[0] - 1, d[1])
-    } else {
-        (d[0], d[1])
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d[2] - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    ((days * 24 + h[0]) * 60 + h[1]) * MIN + h[2] * 1000
 }
 
 #[test]
@@ -114,7 +74,7 @@ fn a_run_that_does_not_commit_sees_the_same_window_again() {
     let acct = sf.sobject("Account");
     let wm = dir("crash").join("account.watermark");
     let start = this_minute() - 3 * HOUR;
-    let start_text = iso_of(start);
+    let start_text = iso(start);
     acct.set_watermark(&wm, &start_text).unwrap();
     let a = account_at(&org, "A", start + 5 * MIN);
     let crashed = acct.changes_since(&wm).unwrap();
@@ -195,7 +155,7 @@ fn a_watermark_older_than_salesforce_keeps_needs_a_full_resync() {
     let (_org, sf) = common::org_and_client();
     let acct = sf.sobject("Account");
     let wm = dir("old").join("account.watermark");
-    acct.set_watermark(&wm, &iso_of(now_ms() - 40 * 24 * HOUR))
+    acct.set_watermark(&wm, &iso(now_ms() - 40 * 24 * HOUR))
         .unwrap();
     let err = acct.changes_since(&wm).unwrap_err();
     assert!(matches!(err, Error::ResyncNeeded { .. }), "{err:?}");
@@ -215,33 +175,13 @@ fn a_second_run_in_the_same_minute_leaves_no_gap() {
     assert!(ms_of(&second.latest_date_covered) >= ms_of(&covered));
 }
 
-fn iso_of(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let secs = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 #[test]
 fn a_latest_date_covered_past_the_end_never_moves_the_watermark_ahead() {
     let (org, sf) = common::org_and_client();
     let acct = sf.sobject("Account");
     let wm = dir("ahead").join("account.watermark");
     let start = this_minute() - 2 * HOUR;
-    acct.set_watermark(&wm, &iso_of(start)).unwrap();
+    acct.set_watermark(&wm, &iso(start)).unwrap();
     org.fail_next_on(
         "/services/data/",
         2, // the updated and the deleted call

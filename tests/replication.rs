@@ -3,53 +3,9 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use common::clock::{account_at, iso, now_ms, past_minute, MIN};
 use serde_json::json;
 use sfrest::Error;
-use sfrest_fake_org::FakeOrg;
-
-const MIN: i64 = 60_000;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-/// `2026-11-30T00:00:00Z` for epoch milliseconds (whole seconds).
-fn iso(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let secs = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// A minute well in the past (whole minutes), so that the fake's clock never matters.
-fn past_minute(minutes_ago: i64) -> i64 {
-    let now = now_ms();
-    now - now.rem_euclid(MIN) - minutes_ago * MIN
-}
-
-fn account_at(org: &FakeOrg, name: &str, at: i64) -> String {
-    let id = org.insert("Account", json!({ "Name": name }));
-    assert!(org.backdate("Account", &id, at));
-    id
-}
 
 #[test]
 fn updated_and_deleted_answer_with_salesforces_fields() {

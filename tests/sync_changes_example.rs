@@ -6,14 +6,8 @@ mod common;
 #[allow(dead_code)]
 mod sync_changes;
 
+use common::clock::now_ms;
 use serde_json::{json, Value};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 fn lines(out: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(out)

@@ -3,25 +3,18 @@
 
 mod common;
 
+use common::clock::{iso, this_minute};
 use common::*;
 use serde_json::json;
 use sfrest_fake_org::FakeOrg;
 
 const UPDATED: &str = "/services/data/v66.0/sobjects/Account/updated/";
 
-fn now_minute() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    now - now % 60_000
-}
-
 #[test]
 fn replication_windows_and_their_errors() {
     let org = FakeOrg::start();
     let token = login(&org);
-    let recent = now_minute() - 3_600_000;
+    let recent = this_minute() - 3_600_000;
     let id = org.insert("Account", json!({"Name": "W"}));
     org.backdate("Account", &id, recent + 1_000);
     let start = iso(recent);
@@ -174,18 +167,7 @@ fn rotation_spends_each_refresh_token_and_reuse_revokes_the_chain() {
 fn identity_url_and_userinfo_need_the_bearer_token() {
     let org = FakeOrg::start();
     let c = org.credentials();
-    let password = format!("{}{}", c.password, c.security_token);
-    let r = token_request(
-        &org.login_url(),
-        &[
-            ("grant_type", "password"),
-            ("client_id", &c.client_id),
-            ("client_secret", &c.client_secret),
-            ("username", &c.username),
-            ("password", &password),
-        ],
-    );
-    let j = r.json();
+    let j = password_login(&org).json();
     let id_url = j["id"].as_str().unwrap().to_owned();
     let token = j["access_token"].as_str().unwrap().to_owned();
     let path = id_url.strip_prefix(&org.login_url()).unwrap().to_owned();
@@ -254,25 +236,4 @@ fn per_app_usage_is_a_limit_info_entry() {
     let r = get(&org, &token, "/services/data/v66.0/limits");
     assert_eq!(r.status, 403);
     assert_eq!(rest_error(&r).0, "REQUEST_LIMIT_EXCEEDED");
-}
-
-/// `2026-11-30T00:00:00Z` for epoch milliseconds.
-fn iso(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let secs = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
 }

@@ -27,16 +27,7 @@ fn local_date(offset_hours: i64, days: i64) -> String {
         .unwrap()
         .as_secs() as i64;
     let day = (now + offset_hours * 3600).div_euclid(86_400) + days;
-    // Civil date of a day number (Howard Hinnant's algorithm).
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = common::clock::civil_date(day);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -4,6 +4,10 @@
 use sfrest::{Client, ClientBuilder};
 use sfrest_fake_org::FakeOrg;
 
+/// Epoch milliseconds, minutes and date-time text, shared with the fake org's tests.
+#[path = "../../fake-org/tests/common/clock.rs"]
+pub mod clock;
+
 /// A builder with the fake org's test user, username-password flow.
 pub fn password_builder(org: &FakeOrg) -> ClientBuilder {
     let c = org.credentials();

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use sfrest_fake_org::FakeOrg;
 
+pub mod clock;
+
 /// A response as read off the wire.
 #[derive(Debug)]
 pub struct Resp {
@@ -183,11 +185,11 @@ pub fn token_request(base: &str, form: &[(&str, &str)]) -> Resp {
     )
 }
 
-/// Logs in with the password grant and returns the access token.
-pub fn login(org: &FakeOrg) -> String {
+/// The token endpoint's answer to a password-grant login as the test user.
+pub fn password_login(org: &FakeOrg) -> Resp {
     let c = org.credentials();
     let password = format!("{}{}", c.password, c.security_token);
-    let r = token_request(
+    token_request(
         &org.login_url(),
         &[
             ("grant_type", "password"),
@@ -196,7 +198,12 @@ pub fn login(org: &FakeOrg) -> String {
             ("username", &c.username),
             ("password", &password),
         ],
-    );
+    )
+}
+
+/// Logs in with the password grant and returns the access token.
+pub fn login(org: &FakeOrg) -> String {
+    let r = password_login(org);
     assert_eq!(r.status, 200, "login failed: {}", r.text());
     r.json()["access_token"]
         .as_str()
