@@ -77,7 +77,7 @@ fn main() -> Result<(), sfrest::Error> {
 
     sf.delete(&format!("sobjects/Account/{id}"))?;
     match sf.get(&format!("sobjects/Account/{id}"), &[]) {
-        Err(e) if e.error_code() == Some("NOT_FOUND") => {
+        Err(e) if e.error_code() == Some("ENTITY_IS_DELETED") => {
             println!("deleted; reading it again says: {e}")
         }
         other => println!("unexpected: {other:?}"),

@@ -50,10 +50,12 @@ fn crud_round_trip_with_relative_and_absolute_paths() {
     );
     let err = sf.get(&path, &[]).unwrap_err();
     assert_eq!(err.status(), Some(404));
-    assert_eq!(err.error_code(), Some("NOT_FOUND"));
+    assert_eq!(err.error_code(), Some("ENTITY_IS_DELETED"));
     let text = err.to_string();
     assert!(
-        text.contains(&format!("GET {path} failed with 404: NOT_FOUND")),
+        text.contains(&format!(
+            "GET {path} failed with 404: ENTITY_IS_DELETED: entity is deleted"
+        )),
         "{text}"
     );
 }

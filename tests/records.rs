@@ -224,7 +224,7 @@ fn sobject_helpers_round_trip() {
     acct.delete(&id).unwrap();
     assert_eq!(
         acct.get(&id, &[]).unwrap_err().error_code(),
-        Some("NOT_FOUND")
+        Some("ENTITY_IS_DELETED")
     );
     // An id cannot walk out of its path segment.
     assert!(acct.get("../../limits", &[]).is_err());

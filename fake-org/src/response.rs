@@ -49,24 +49,15 @@ impl Response {
         Response::error_fields(status, code, message, &[])
     }
 
-    /// A REST error with a `fields` array.
+    /// A REST error with a `fields` array (left out when empty).
     pub(crate) fn error_fields(
         status: u16,
         code: &str,
         message: &str,
         fields: &[&str],
     ) -> Response {
-        let mut b = Vec::with_capacity(64 + message.len());
-        b.extend_from_slice(b"[{\"message\":");
-        write_json_str(&mut b, message);
-        b.extend_from_slice(b",\"errorCode\":");
-        write_json_str(&mut b, code);
-        if !fields.is_empty() {
-            b.extend_from_slice(b",\"fields\":");
-            write_str_array(&mut b, fields);
-        }
-        b.extend_from_slice(b"}]");
-        Response::json(status, b)
+        let fields = (!fields.is_empty()).then_some(fields);
+        Response::json(status, error_body(code, message, fields))
     }
 
     /// 404 NOT_FOUND, "The requested resource does not exist".
@@ -109,6 +100,9 @@ pub(crate) struct ApiError {
     pub fields: Vec<String>,
     /// More members of the REST error object, such as `duplicateResut`.
     pub extra: Vec<(&'static str, serde_json::Value)>,
+    /// `fields` is written even when empty (`"fields":[]`), as Salesforce writes it for the
+    /// errors of a record's save or delete, such as `ENTITY_IS_DELETED`.
+    pub empty_fields_shown: bool,
 }
 
 impl ApiError {
@@ -120,6 +114,15 @@ impl ApiError {
             message: message.to_owned(),
             fields: Vec::new(),
             extra: Vec::new(),
+            empty_fields_shown: false,
+        }
+    }
+
+    /// An error about a record, whose REST form always has `fields` (`"fields":[]` here).
+    pub(crate) fn of_record(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError {
+            empty_fields_shown: true,
+            ..ApiError::new(status, code, message)
         }
     }
 
@@ -132,6 +135,7 @@ impl ApiError {
             message: message.to_owned(),
             fields,
             extra: Vec::new(),
+            empty_fields_shown: false,
         }
     }
 
@@ -151,7 +155,8 @@ impl ApiError {
 impl From<ApiError> for Response {
     fn from(e: ApiError) -> Response {
         let fields: Vec<&str> = e.fields.iter().map(String::as_str).collect();
-        let plain = Response::error_fields(e.status, &e.code, &e.message, &fields);
+        let shown = (e.empty_fields_shown || !fields.is_empty()).then_some(&fields[..]);
+        let plain = Response::json(e.status, error_body(&e.code, &e.message, shown));
         if e.extra.is_empty() {
             return plain;
         }
@@ -167,6 +172,21 @@ impl From<ApiError> for Response {
         b.extend_from_slice(&plain.body[2..]);
         Response::json(e.status, b)
     }
+}
+
+/// `[{"message":..,"errorCode":..,"fields":[..]}]`, without `fields` when `None`.
+fn error_body(code: &str, message: &str, fields: Option<&[&str]>) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64 + message.len());
+    b.extend_from_slice(b"[{\"message\":");
+    write_json_str(&mut b, message);
+    b.extend_from_slice(b",\"errorCode\":");
+    write_json_str(&mut b, code);
+    if let Some(fields) = fields {
+        b.extend_from_slice(b",\"fields\":");
+        write_str_array(&mut b, fields);
+    }
+    b.extend_from_slice(b"}]");
+    b
 }
 
 /// A JSON object of string members, in the given order.

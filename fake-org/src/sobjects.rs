@@ -44,9 +44,9 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
         (["describe"], m) => return Response::method_not_allowed(m, "HEAD,GET"),
         (["updated"], "GET" | "HEAD") => return crate::replication::updated(ctx, obj),
         (["deleted"], "GET" | "HEAD") => return crate::replication::deleted(ctx, obj),
-        // A deleted record is simply not found by a read; writes say it is deleted.
+        // A record in the recycle bin answers 404 ENTITY_IS_DELETED, to a read as to a write.
         ([id], "GET" | "HEAD") => {
-            live_row(&read(&ctx.org.store), obj, id, true).and_then(|row| get(ctx, obj, row))
+            live_row(&read(&ctx.org.store), obj, id, false).and_then(|row| get(ctx, obj, row))
         }
         ([id], "PATCH") => body(ctx).and_then(|b| {
             let mut store = write(&ctx.org.store);
@@ -74,7 +74,8 @@ fn body(ctx: &Ctx) -> Result<Map<String, J>, ApiError> {
 }
 
 /// The row of a record id of object `obj`: MALFORMED_ID, NOT_FOUND or ENTITY_IS_DELETED
-/// (NOT_FOUND for a deleted record when `reading`).
+/// (NOT_FOUND for a deleted record when `reading`: the lists of records by id, which answer
+/// `null` for either, and blob downloads).
 pub(crate) fn live_row(store: &Store, obj: u8, id: &str, reading: bool) -> Result<u32, ApiError> {
     let def = schema::object(obj);
     let malformed = || {
@@ -93,7 +94,7 @@ pub(crate) fn live_row(store: &Store, obj: u8, id: &str, reading: bool) -> Resul
 }
 
 fn deleted() -> ApiError {
-    ApiError::new(404, "ENTITY_IS_DELETED", "entity is deleted")
+    ApiError::of_record(404, "ENTITY_IS_DELETED", "entity is deleted")
 }
 
 fn not_found() -> ApiError {

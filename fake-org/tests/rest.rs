@@ -195,7 +195,7 @@ fn crud_round_trip() {
     assert_eq!(org.count("Account"), before);
     let r = get(&org, &token, &url);
     assert_eq!(r.status, 404);
-    assert_eq!(rest_error(&r).0, "NOT_FOUND");
+    assert_eq!(rest_error(&r).0, "ENTITY_IS_DELETED");
     let auth = format!("Bearer {token}");
     let r = request(
         &org.instance_url(),
@@ -223,6 +223,34 @@ fn crud_round_trip() {
     );
     assert_eq!(r.json()["totalSize"], 1);
     assert_eq!(r.json()["records"][0]["IsDeleted"], true);
+}
+
+/// A record in the recycle bin answers 404 `ENTITY_IS_DELETED` to a read, an update and a
+/// second delete, with Salesforce's body; an id that never existed stays `NOT_FOUND`.
+#[test]
+fn a_deleted_record_says_it_is_deleted() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    let id = org.insert("Account", json!({"Name": "Binned"}));
+    let url = format!("/services/data/v66.0/sobjects/Account/{id}");
+    assert_eq!(get(&org, &token, &url).status, 200);
+    assert_eq!(send_json(&org, &token, "DELETE", &url, "").status, 204);
+
+    let deleted =
+        json!([{"errorCode": "ENTITY_IS_DELETED", "message": "entity is deleted", "fields": []}]);
+    let r = get(&org, &token, &url);
+    assert_eq!((r.status, r.json()), (404, deleted.clone()), "GET");
+    let r = get(&org, &token, &format!("{url}?fields=Name"));
+    assert_eq!((r.status, r.json()), (404, deleted.clone()), "GET ?fields=");
+    let r = send_json(&org, &token, "PATCH", &url, r#"{"Name":"Zombie"}"#);
+    assert_eq!((r.status, r.json()), (404, deleted.clone()), "PATCH");
+    let r = send_json(&org, &token, "DELETE", &url, "");
+    assert_eq!((r.status, r.json()), (404, deleted), "DELETE again");
+    assert_eq!(org.get_record("Account", &id).unwrap()["Name"], "Binned");
+
+    let never = "/services/data/v66.0/sobjects/Account/001000000000999AAA";
+    let r = get(&org, &token, never);
+    assert_eq!((r.status, rest_error(&r).0.as_str()), (404, "NOT_FOUND"));
 }
 
 #[test]
