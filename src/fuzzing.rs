@@ -32,9 +32,23 @@ pub fn token_answer(status: u16, body: &[u8]) -> Option<String> {
 
 /// Reads a query page as `query_iter` does; returns the number of records.
 pub fn query_page(body: &[u8]) -> Option<usize> {
-    crate::query::parse_page::<serde_json::Value>(body)
+    crate::query::parse_page(body, crate::json_value::parse)
         .ok()
         .map(|(n, _)| n)
+}
+
+/// Parses a record's JSON with `query_iter`'s fast parser and with `serde_json::from_str`;
+/// returns `None` when they agree (the same value, or errors with the same text), and what
+/// each gave when they do not.
+pub fn record_disagreement(text: &str) -> Option<String> {
+    let ours = crate::json_value::parse(text).map_err(|e| e.to_string());
+    let theirs = serde_json::from_str::<serde_json::Value>(text).map_err(|e| e.to_string());
+    let same = match (&ours, &theirs) {
+        // As text too: `0.0` and `-0.0` are equal numbers.
+        (Ok(a), Ok(b)) => a == b && serde_json::to_string(a).ok() == serde_json::to_string(b).ok(),
+        (a, b) => a == b,
+    };
+    (!same).then(|| format!("fast parser: {ours:?}, serde_json: {theirs:?}"))
 }
 
 /// Parses a `Sforce-Limit-Info` header.

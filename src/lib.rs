@@ -193,6 +193,8 @@ mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
 mod identity;
+mod json_scan;
+mod json_value;
 mod jwt;
 mod page_guard;
 mod query;

@@ -1,25 +1,17 @@
-//! One query page held as its JSON text: the page is checked and cut into records once, and each
-//! record is parsed into the caller's type only when the iteration reaches it. The record's
+//! One query page held as its JSON text: the page's outline is checked and cut into records in
+//! one quick scan (`json_scan`), and each record is parsed (and so fully checked) into the
+//! caller's type only when the iteration reaches it. The record's
 //! values are then made and dropped while they are hot in the cache and the allocator's free
 //! lists, instead of 2,000 records built at once and freed at once; and the text keeps the
 //! field order Salesforce sent (the SELECT order), whatever `serde_json::Map` does.
 
 use std::ops::Range;
 
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// The page members the iterator needs, records left as raw JSON.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(rename = "totalSize", default)]
-    total_size: Option<u64>,
-    #[serde(rename = "nextRecordsUrl", default)]
-    next_records_url: Option<String>,
-    #[serde(borrow, default)]
-    records: Vec<&'a RawValue>,
-}
+use crate::json_scan::{skip_blank, string_end, value_end};
 
 /// A query page: its text and where each record lies in it.
 pub(crate) struct RawPage {
@@ -44,31 +36,92 @@ impl RawPage {
         }
     }
 
-    /// Checks the page (UTF-8 once, JSON syntax) and finds its records.
+    /// Checks the page (UTF-8 once, its outline) and finds its records, in one quick scan
+    /// that does not build them; each record's JSON is checked when it is parsed.
     pub(crate) fn parse(body: Vec<u8>) -> serde_json::Result<RawPage> {
         let text = String::from_utf8(body).map_err(|e| {
             <serde_json::Error as serde::de::Error>::custom(format!("the page is not UTF-8: {e}"))
         })?;
-        let (total_size, next_records_url, records) = {
-            let head: Head<'_> = serde_json::from_str(&text)?;
-            let base = text.as_ptr() as usize;
-            let records = head
-                .records
-                .iter()
-                .map(|r| {
-                    let start = r.get().as_ptr() as usize - base;
-                    start..start + r.get().len()
-                })
-                .collect::<Vec<_>>();
-            (head.total_size, head.next_records_url, records)
-        };
-        Ok(RawPage {
-            text,
-            records,
+        let mut page = RawPage {
+            text: String::new(),
+            records: Vec::new(),
             at: 0,
-            total_size,
-            next_records_url,
-        })
+            total_size: None,
+            next_records_url: None,
+        };
+        if page.outline(text.as_bytes()).is_none() {
+            // Let serde_json say what is wrong, and where.
+            serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
+            return Err(<serde_json::Error as serde::de::Error>::custom(
+                "the page is not a JSON object with a `records` array",
+            ));
+        }
+        page.text = text;
+        Ok(page)
+    }
+
+    /// Reads the page's top-level object: `totalSize`, `nextRecordsUrl` and where each record
+    /// lies; other members are skipped. `None` when the outline is not valid JSON.
+    fn outline(&mut self, b: &[u8]) -> Option<()> {
+        let text = std::str::from_utf8(b).ok()?;
+        let mut i = skip_blank(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = skip_blank(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            return (skip_blank(b, i + 1) == b.len()).then_some(());
+        }
+        loop {
+            let key_end = string_end(b, i).filter(|_| b[i] == b'"')?;
+            let key: std::borrow::Cow<'_, str> = serde_json::from_str(&text[i..key_end]).ok()?;
+            i = skip_blank(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_blank(b, i + 1);
+            let end = match &*key {
+                "records" => self.cut_records(b, i)?,
+                "totalSize" | "nextRecordsUrl" => {
+                    let end = value_end(b, i)?;
+                    if &*key == "totalSize" {
+                        self.total_size = serde_json::from_str(&text[i..end]).ok()?;
+                    } else {
+                        self.next_records_url = serde_json::from_str(&text[i..end]).ok()?;
+                    }
+                    end
+                }
+                _ => value_end(b, i)?,
+            };
+            i = skip_blank(b, end);
+            match b.get(i)? {
+                b',' => i = skip_blank(b, i + 1),
+                b'}' => return (skip_blank(b, i + 1) == b.len()).then_some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Finds the records of the array at `i`; returns the index past it.
+    fn cut_records(&mut self, b: &[u8], mut i: usize) -> Option<usize> {
+        if b.get(i) != Some(&b'[') {
+            return None;
+        }
+        self.records.clear();
+        i = skip_blank(b, i + 1);
+        if b.get(i) == Some(&b']') {
+            return Some(i + 1);
+        }
+        loop {
+            let end = value_end(b, i)?;
+            self.records.push(i..end);
+            i = skip_blank(b, end);
+            match b.get(i)? {
+                b',' => i = skip_blank(b, i + 1),
+                b']' => return Some(i + 1),
+                _ => return None,
+            }
+        }
     }
 
     /// Records not handed out yet.
@@ -88,9 +141,12 @@ impl RawPage {
         Some(&self.text[range])
     }
 
-    /// The next record, parsed into `T`.
-    pub(crate) fn next_record<T: DeserializeOwned>(&mut self) -> Option<serde_json::Result<T>> {
-        self.next_text().map(serde_json::from_str)
+    /// The next record, parsed into `T` by `parse`.
+    pub(crate) fn next_record<T>(
+        &mut self,
+        parse: fn(&str) -> serde_json::Result<T>,
+    ) -> Option<serde_json::Result<T>> {
+        self.next_text().map(parse)
     }
 }
 
@@ -143,18 +199,38 @@ mod tests {
             page.next_records_url.as_deref(),
             Some("/services/data/v66.0/query/01g-2")
         );
-        let first: serde_json::Value = page.next_record().unwrap().unwrap();
+        let first: serde_json::Value = page.next_record(crate::json_value::parse).unwrap().unwrap();
         assert_eq!(first["Account"]["Name"], "Acme");
         assert_eq!(page.remaining(), 1);
-        let second: serde_json::Value = page.next_record().unwrap().unwrap();
+        let second: serde_json::Value =
+            page.next_record(crate::json_value::parse).unwrap().unwrap();
         assert_eq!(second["Id"], "003B");
-        assert!(page.next_record::<serde_json::Value>().is_none());
+        assert!(page.next_record(crate::json_value::parse).is_none());
     }
 
     #[test]
     fn broken_pages_are_errors() {
         assert!(RawPage::parse(b"{\"records\":[{]}".to_vec()).is_err());
         assert!(RawPage::parse(vec![0xff, b'{', b'}']).is_err());
+        for broken in [
+            "",
+            "[]",
+            "{\"records\":{}}",
+            "{\"records\":[1,]}",
+            "{\"records\":[{}]",
+            "{\"records\":[{}]}}",
+            "{\"totalSize\":\"x\",\"records\":[]}",
+            "{\"totalSize\":1,,\"records\":[]}",
+            "{\"records\":[{\"a\":\"unterminated}]}",
+            "{records:[]}",
+        ] {
+            let e = RawPage::parse(broken.as_bytes().to_vec()).err();
+            assert!(e.is_some(), "{broken}");
+        }
+        // A broken record is found when it is parsed, after the records before it.
+        let mut page = RawPage::parse(b"{\"records\":[{\"a\":1},{\"a\":tru}]}".to_vec()).unwrap();
+        assert!(page.next_record(crate::json_value::parse).unwrap().is_ok());
+        assert!(page.next_record(crate::json_value::parse).unwrap().is_err());
         let empty =
             RawPage::parse(b"{\"totalSize\":0,\"done\":true,\"records\":[]}".to_vec()).unwrap();
         assert_eq!(empty.len(), 0);

@@ -6,7 +6,9 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use sfrest::fuzzing::{excerpt, limit_info, query_page, rest_answer, token_answer};
+use sfrest::fuzzing::{
+    excerpt, limit_info, query_page, record_disagreement, rest_answer, token_answer,
+};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -155,6 +157,29 @@ proptest! {
             page["nextRecordsUrl"] = "/services/data/v66.0/query/01gXX-2000".into();
         }
         prop_assert_eq!(query_page(page.to_string().as_bytes()), Some(records.len()));
+    }
+
+    #[test]
+    fn records_parse_exactly_as_serde_json_parses_them(v in json_value(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
+        let text = text.unwrap();
+        prop_assert_eq!(record_disagreement(&text), None, "{}", text);
+    }
+
+    #[test]
+    fn damaged_records_fail_exactly_as_serde_json_fails(body in near_json()) {
+        let text = String::from_utf8_lossy(&body);
+        prop_assert_eq!(record_disagreement(&text), None, "{}", text);
+    }
+
+    #[test]
+    fn numbers_parse_exactly_as_serde_json_parses_them(
+        int in "-?(0|[1-9][0-9]{0,20})",
+        frac in "(\\.[0-9]{1,20})?",
+        exp in "([eE][+-]?[0-9]{1,3})?",
+    ) {
+        let text = format!("{{\"n\":[{int}{frac}{exp}]}}");
+        prop_assert_eq!(record_disagreement(&text), None, "{}", text);
     }
 
     #[test]
