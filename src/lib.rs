@@ -181,6 +181,7 @@ mod cache;
 mod call_response;
 mod changes;
 mod client;
+mod collection_calls;
 mod composite;
 mod config;
 mod datetime;
@@ -232,6 +233,7 @@ pub use bulk::{
 pub use call_response::Response;
 pub use changes::{Changes, FIRST_RUN_HOURS};
 pub use client::Client;
+pub use collection_calls::{CALL_FAILED, MAX_CONCURRENCY};
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
 pub use config::{DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
 pub use env::VARIABLES;

@@ -1,0 +1,137 @@
+//! The calls of a `*_many` write: one sObject Collections call per group of 200 records, one
+//! after another or several at once, their results put back in input order.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::error::{ApiError, Error, RecordResult, Result};
+
+/// The most calls a `*_many` write makes at once.
+pub const MAX_CONCURRENCY: usize = 16;
+
+/// The `errorCode` of the results standing for the records of a call that failed as a whole
+/// while later calls, made at the same time, succeeded (see [`crate::SObject::concurrency`]).
+pub const CALL_FAILED: &str = "SFREST_CALL_FAILED";
+
+/// One call's outcome: its records' results, or why the call failed.
+type Outcome = Result<Vec<RecordResult>>;
+
+/// Makes `call(k)` for each group `k` of `sizes` (its number of records), `width` at a time,
+/// starting them in input order. After a failure no further call starts, and the calls under
+/// way finish. Returns every result in input order, or [`Error::Partial`] with the results of
+/// the groups up to the last one that succeeded (a failed group among them reported unsaved,
+/// with [`CALL_FAILED`]), or the bare error when no group succeeded.
+pub(crate) fn run<F>(sizes: &[usize], width: usize, call: F) -> Result<Vec<RecordResult>>
+where
+    F: Fn(usize) -> Outcome + Sync,
+{
+    let width = width.clamp(1, MAX_CONCURRENCY).min(sizes.len());
+    if width <= 1 {
+        return run_serial(sizes, call);
+    }
+    let mut outcomes: Vec<Option<Outcome>> = (0..sizes.len()).map(|_| None).collect();
+    run_at_once(&mut outcomes, width, &call);
+    assemble(sizes, outcomes)
+}
+
+/// [`run`] one call at a time: the calls need not be shareable between threads.
+pub(crate) fn run_serial<F>(sizes: &[usize], mut call: F) -> Result<Vec<RecordResult>>
+where
+    F: FnMut(usize) -> Outcome,
+{
+    let mut outcomes: Vec<Option<Outcome>> = (0..sizes.len()).map(|_| None).collect();
+    for (k, slot) in outcomes.iter_mut().enumerate() {
+        let outcome = call(k);
+        let failed = outcome.is_err();
+        *slot = Some(outcome);
+        if failed {
+            break;
+        }
+    }
+    assemble(sizes, outcomes)
+}
+
+/// `width` workers take the groups in order until they run out or one fails.
+fn run_at_once<F>(outcomes: &mut [Option<Outcome>], width: usize, call: &F)
+where
+    F: Fn(usize) -> Outcome + Sync,
+{
+    let total = outcomes.len();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots = Mutex::new(outcomes);
+    let work = || loop {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let k = next.fetch_add(1, Ordering::SeqCst);
+        if k >= total {
+            break;
+        }
+        let outcome = call(k);
+        if outcome.is_err() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        if let Ok(mut slots) = slots.lock() {
+            slots[k] = Some(outcome);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..width {
+            // A thread that cannot start leaves its share to the others.
+            let _ = std::thread::Builder::new()
+                .name("sfrest-collections".into())
+                .spawn_scoped(s, work);
+        }
+        // This thread works too, so the calls are made even when no thread could start.
+        work();
+    });
+}
+
+fn assemble(sizes: &[usize], outcomes: Vec<Option<Outcome>>) -> Result<Vec<RecordResult>> {
+    let last_ok = outcomes.iter().rposition(|o| matches!(o, Some(Ok(_))));
+    let mut first_error = None;
+    let mut results = Vec::with_capacity(sizes.iter().sum());
+    for (k, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Some(Ok(more)) => results.extend(more),
+            Some(Err(e)) => {
+                if last_ok.is_some_and(|last| k < last) {
+                    results.extend(unsaved(sizes[k], &e));
+                }
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+        if Some(k) == last_ok && first_error.is_some() {
+            break;
+        }
+    }
+    match (first_error, last_ok) {
+        (None, _) => Ok(results),
+        (Some(e), None) => Err(e),
+        (Some(e), Some(_)) => Err(Error::Partial {
+            results,
+            job_ids: Vec::new(),
+            source: Box::new(e),
+        }),
+    }
+}
+
+/// The results standing for the `n` records of a call that failed as a whole.
+fn unsaved(n: usize, why: &Error) -> Vec<RecordResult> {
+    let error = ApiError {
+        error_code: CALL_FAILED.to_string(),
+        message: format!("the call carrying this record failed: {why}"),
+        ..ApiError::default()
+    };
+    vec![
+        RecordResult {
+            id: None,
+            success: false,
+            errors: vec![error],
+            created: None,
+        };
+        n
+    ]
+}
