@@ -16,7 +16,8 @@
 #    target/release/latency_proxy and runs the scenarios (bench/py/net.py);
 # 5. writes bench/results/net.md (and net.json) and bench/plots/export_vs_rtt.png.
 #
-# Knobs: BENCH_RTTS, BENCH_EXPORT_N (200000), BENCH_RUNS (3), BENCH_QUICK=1, BENCH_PORT (18600:
+# Knobs: BENCH_RTTS, BENCH_EXPORT_N (200000), BENCH_QUERY_MS (2000: how long a query job runs),
+# BENCH_RUNS (3), BENCH_QUICK=1, BENCH_PORT (18600:
 # the org on P and P+1, the proxy on P+10 and P+11).
 set -euo pipefail
 
@@ -26,7 +27,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 PORT="${BENCH_PORT:-18600}"
 PUBLIC=$((PORT + 10))
 export BENCH_EXPORT_N="${BENCH_EXPORT_N:-200000}"
-QUERY_MS=2000
+QUERY_MS="${BENCH_QUERY_MS:-2000}"
 RATE=100000
 say() { printf '\n== %s\n' "$*" >&2; }
 

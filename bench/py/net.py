@@ -158,6 +158,8 @@ def main():
                 run("cron_simple_salesforce", "cron simple-salesforce", py("s1_cron.py"), RUNS)
                 run("create_sfrest", "create_many", rust("s4_sfrest_create_many", CREATE_N),
                                               1, use="secs")
+                run("create_sfrest_4", "create_many, 4 at once",
+                    rust("s4_sfrest_create_many", CREATE_N, 4), 1, use="secs")
                 run("create_ss_bulk2", "ss bulk2 insert", py("s4_create.py", "bulk2", CREATE_N),
                                                 1, use="secs")
             n = 2 if rtt == MAIN_RTT and not QUICK else 1
@@ -213,6 +215,7 @@ def report():
         "cron_warm_sfrest": "cron one-off, warm (SF_TOKEN_CACHE), sfrest, whole process",
         "cron_simple_salesforce": "cron one-off, simple-salesforce, whole process",
         "create_sfrest": f"{CREATE_N:,} creates, sfrest create_many (collections)",
+        "create_sfrest_4": f"{CREATE_N:,} creates, sfrest create_many, 4 calls at once (concurrency(4))",
         "create_ss_bulk2": f"{CREATE_N:,} creates, simple-salesforce bulk2 insert",
         "export_sfrest_rest": "export, sfrest query_csv (REST, next page ahead)",
         "export_sfrest_rest_no_prefetch": "export, sfrest query_csv, prefetch off (before)",
