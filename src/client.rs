@@ -16,6 +16,7 @@ use crate::flow::AuthFlow;
 use crate::request::Request;
 use crate::response::into_json;
 use crate::transport::{Body, Transport};
+use crate::url::Origin;
 
 /// The longest timeout accepted for a call.
 pub(crate) const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -106,7 +107,12 @@ impl Client {
             Some(path) => Some(crate::transport::load_roots(path)?),
             None => None,
         };
-        let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots);
+        // A proxy (HTTPS_PROXY...) elsewhere cannot reach this machine's loopback: the fake
+        // org, or a tunnel, is called directly whatever the proxy variables say.
+        let direct = std::iter::once(&config.login_url)
+            .chain(config.instance_url.as_ref())
+            .all(|url| Origin::parse(url).is_some_and(|o| o.is_loopback()));
+        let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots, direct);
         let cache = TokenCache::for_config(&config);
         let auth = Authenticator::new(config, flow)?;
         if flow == AuthFlow::RefreshToken {

@@ -77,13 +77,19 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// `roots`: trust these CA certificates instead of the bundled Mozilla roots.
+    /// `roots`: trust these CA certificates instead of the bundled Mozilla roots. `direct`:
+    /// ignore the proxy variables (every host the client talks to is this machine, which a
+    /// proxy elsewhere could not reach).
     pub fn new(
         max_response_size: u64,
         compress_above: usize,
         roots: Option<Vec<Certificate<'static>>>,
+        direct: bool,
     ) -> Transport {
         let mut config = ureq::Agent::config_builder();
+        if direct {
+            config = config.proxy(None);
+        }
         if let Some(roots) = roots {
             config = config.tls_config(
                 TlsConfig::builder()
