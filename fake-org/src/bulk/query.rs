@@ -133,7 +133,7 @@ fn unsupported(soql: &str) -> Option<&'static str> {
     if words.contains(&"TYPEOF") {
         return Some("TYPEOF");
     }
-    if compact.contains("(SELECT") {
+    if has_child_subquery(&code) {
         return Some("Parent-to-child relationship subqueries");
     }
     if ["COUNT(", "COUNT_DISTINCT(", "SUM(", "AVG(", "MIN(", "MAX("]
@@ -146,6 +146,36 @@ fn unsupported(soql: &str) -> Option<&'static str> {
         return Some("OFFSET");
     }
     None
+}
+
+/// True when a `(SELECT` stands before the statement's own FROM: a parent-to-child subquery
+/// in the SELECT list (semi-joins in WHERE are fine in query jobs).
+fn has_child_subquery(code: &str) -> bool {
+    let b = code.as_bytes();
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.';
+    let mut depth = 0usize;
+    for i in 0..b.len() {
+        match b[i] {
+            b'(' => {
+                depth += 1;
+                let rest = &b[i + 1..];
+                let start = rest.iter().position(|c| !c.is_ascii_whitespace());
+                if start.is_some_and(|s| rest[s..].starts_with(b"SELECT")) {
+                    return true;
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            b'F' if depth == 0
+                && b[i..].starts_with(b"FROM")
+                && (i == 0 || !is_word(b[i - 1]))
+                && !b.get(i + 4).is_some_and(|c| is_word(*c)) =>
+            {
+                return false
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn create(ctx: &Ctx) -> Response {

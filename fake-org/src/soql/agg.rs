@@ -168,7 +168,7 @@ pub(crate) fn groups(q: &Query, agg: &Aggregate, store: &Store, rows: &[u32]) ->
         })
         .collect();
     if let Some(having) = &agg.having {
-        out.retain(|g| matches(having, &|i: &usize| &g[*i]));
+        out.retain(|g| matches(having, &|i: &usize| &g[*i], &[]));
     }
     if agg.order.is_empty() {
         out.sort_by(|a, b| {

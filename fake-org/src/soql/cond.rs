@@ -4,6 +4,7 @@
 use super::lexer::{Tok, Token};
 use super::parser::Parser;
 use super::path::def;
+use super::semi::CondKey;
 use super::{dates, literal, Aggregate, Cond, FieldRef, Operand, SoqlError};
 use crate::schema::FieldType;
 
@@ -36,7 +37,7 @@ impl Parser<'_> {
     }
 
     /// `term (AND term)*` or `term (OR term)*`.
-    fn condition<L>(
+    fn condition<L: CondKey>(
         &mut self,
         left: &mut dyn FnMut(&mut Self) -> Result<Left<L>, SoqlError>,
     ) -> Result<Cond<L>, SoqlError> {
@@ -63,7 +64,7 @@ impl Parser<'_> {
         })
     }
 
-    fn term<L>(
+    fn term<L: CondKey>(
         &mut self,
         left: &mut dyn FnMut(&mut Self) -> Result<Left<L>, SoqlError>,
     ) -> Result<Cond<L>, SoqlError> {
@@ -98,9 +99,13 @@ impl Parser<'_> {
                 let t = self.next();
                 Ok(Cond::Like(key, literal::like_pattern(self.src, &t)?))
             }
+            _ if t.is_kw("IN") && self.at_subquery() => L::semi_join(self, key, pos, false),
             _ if t.is_kw("IN") => Ok(Cond::In(key, false, self.in_list(ty, &name)?)),
             _ if t.is_kw("NOT") && self.peek().is_kw("IN") => {
                 self.i += 1;
+                if self.at_subquery() {
+                    return L::semi_join(self, key, pos, true);
+                }
                 Ok(Cond::In(key, true, self.in_list(ty, &name)?))
             }
             _ if t.is_kw("INCLUDES") || t.is_kw("EXCLUDES") => Err(SoqlError::unsupported(
@@ -112,9 +117,6 @@ impl Parser<'_> {
 
     fn in_list(&mut self, ty: FieldType, name: &str) -> Result<Vec<Operand>, SoqlError> {
         self.expect(Tok::LParen)?;
-        if self.peek().is_kw("SELECT") {
-            return Err(SoqlError::unsupported("A semi-join (IN (SELECT ...))"));
-        }
         let mut values = Vec::new();
         loop {
             let lit = self.next();
@@ -127,6 +129,11 @@ impl Parser<'_> {
             }
         }
         Ok(values)
+    }
+
+    /// True before `(SELECT`: the right side of a semi-join or anti-join.
+    fn at_subquery(&self) -> bool {
+        self.peek().tok == Tok::LParen && self.peek_at(1).is_kw("SELECT")
     }
 
     /// Converts a literal token (and the `:n` of a date literal) to an operand of type `ty`.

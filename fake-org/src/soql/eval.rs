@@ -2,7 +2,7 @@
 //! of parent-to-child subqueries.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Cond, FieldRef, LikeTok, Operand, OrderKey, Query, Select, SubQuery};
 use crate::schema;
@@ -10,6 +10,9 @@ use crate::store::{is_deleted, is_purged, Row, Store};
 use crate::value::Value;
 
 static NULL: Value = Value::Null;
+
+/// The ids a semi-join's inner query selects, normalized to 15 characters.
+pub(super) type IdSet = HashSet<[u8; 15]>;
 
 /// The value of a (possibly parent) field for a record; null when a lookup on the way is empty.
 pub(crate) fn field_value<'a>(store: &'a Store, row: &'a Row, f: &FieldRef) -> &'a Value {
@@ -43,6 +46,7 @@ pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
     } else {
         None
     };
+    let sets = semi_sets(q, store);
     let mut out: Vec<u32> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         if early_stop.is_some_and(|n| out.len() >= n) {
@@ -55,7 +59,7 @@ pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
         }) || !q
             .filter
             .as_ref()
-            .is_none_or(|c| matches(c, &|f: &FieldRef| field_value(store, row, f)))
+            .is_none_or(|c| matches(c, &|f: &FieldRef| field_value(store, row, f), &sets))
         {
             continue;
         }
@@ -70,6 +74,30 @@ pub(crate) fn execute(q: &Query, store: &Store, all_rows: bool) -> Vec<u32> {
     );
     window(&mut out, offset, limit);
     out
+}
+
+/// The id set of each of the query's semi-joins: what its inner query selects from the live
+/// records, nulls left out.
+fn semi_sets(q: &Query, store: &Store) -> Vec<IdSet> {
+    q.semi
+        .iter()
+        .map(|s| {
+            let rows = &store.table(s.query.obj).rows;
+            execute(&s.query, store, false)
+                .into_iter()
+                .filter_map(|r| id15(&rows[r as usize][s.field]))
+                .collect()
+        })
+        .collect()
+}
+
+/// An id or reference value as a normalized 15-character id; `None` for null.
+fn id15(v: &Value) -> Option<[u8; 15]> {
+    match v {
+        Value::Id(obj, row) => Some(schema::object(*obj).id15_of(*row)),
+        Value::Short(..) | Value::Long(_) => crate::ids::normalize(v.as_str()?),
+        _ => None,
+    }
 }
 
 /// Sorts rows by ORDER BY keys, ties in insertion order. With `keep` (OFFSET + LIMIT), only
@@ -160,7 +188,7 @@ pub(crate) fn children(
         let keep = q
             .filter
             .as_ref()
-            .is_none_or(|c| matches(c, &|f: &FieldRef| field_value(store, row, f)));
+            .is_none_or(|c| matches(c, &|f: &FieldRef| field_value(store, row, f), &[]));
         if keep {
             kids.push(i as u32);
         }
@@ -178,12 +206,18 @@ pub(crate) fn children(
     wanted
 }
 
-/// Whether the values given by `get` satisfy condition `c`.
-pub(super) fn matches<'v, L>(c: &Cond<L>, get: &dyn Fn(&L) -> &'v Value) -> bool {
+/// Whether the values given by `get` satisfy condition `c`, with `sets` the id sets of the
+/// query's semi-joins.
+pub(super) fn matches<'v, L>(c: &Cond<L>, get: &dyn Fn(&L) -> &'v Value, sets: &[IdSet]) -> bool {
     match c {
-        Cond::And(terms) => terms.iter().all(|t| matches(t, get)),
-        Cond::Or(terms) => terms.iter().any(|t| matches(t, get)),
-        Cond::Not(inner) => !matches(inner, get),
+        Cond::And(terms) => terms.iter().all(|t| matches(t, get, sets)),
+        Cond::Or(terms) => terms.iter().any(|t| matches(t, get, sets)),
+        Cond::Not(inner) => !matches(inner, get, sets),
+        // A null never is among the ids, so NOT IN keeps it, as NOT IN a list of values does.
+        Cond::InQuery(f, negated, i) => {
+            let found = id15(get(f)).is_some_and(|id| sets.get(*i).is_some_and(|s| s.contains(&id)));
+            found != *negated
+        }
         Cond::Cmp(f, op, operand) => {
             let v = get(f);
             match (*op, operand) {

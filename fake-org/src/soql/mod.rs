@@ -10,6 +10,7 @@ mod parser;
 mod path;
 mod render;
 mod select;
+mod semi;
 
 use std::sync::Arc;
 
@@ -30,6 +31,21 @@ pub(crate) struct Query {
     pub order: Vec<OrderKey<FieldRef>>,
     pub limit: Option<usize>,
     pub offset: usize,
+    /// The semi-joins and anti-joins of `filter`, which names them by index
+    /// ([`Cond::InQuery`]).
+    pub semi: Vec<SemiJoin>,
+}
+
+/// `Id IN (SELECT AccountId FROM Contact WHERE ...)`: the inner query of a semi-join or
+/// anti-join, evaluated once per execution into a set of ids.
+#[derive(Debug)]
+pub(crate) struct SemiJoin {
+    /// The inner query (one object, a filter; no order, limit or semi-joins of its own).
+    pub query: Query,
+    /// The inner query's selected field: its `Id` or a reference field.
+    pub field: usize,
+    /// Where the left operand starts in the statement, for errors.
+    pub pos: usize,
 }
 
 /// What the query returns.
@@ -180,6 +196,9 @@ pub(crate) enum Cond<L> {
     Not(Box<Cond<L>>),
     Cmp(L, &'static str, Operand),
     In(L, bool, Vec<Operand>),
+    /// `L IN (SELECT ...)` (`false`) or `L NOT IN (SELECT ...)` (`true`): the semi-join or
+    /// anti-join at this index of [`Query::semi`].
+    InQuery(L, bool, usize),
     Like(L, Vec<LikeTok>),
 }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::lexer::{tokenize, Tok, Token};
 use super::select::Item;
-use super::{Cond, FieldRef, OrderKey, Query, SoqlError, SubQuery};
+use super::semi::Nest;
+use super::{Cond, FieldRef, OrderKey, Query, SemiJoin, SoqlError, SubQuery};
 use crate::schema;
 use crate::zone::TimeZone;
 
@@ -31,6 +32,8 @@ pub(crate) fn parse_at(src: &str, tz: &TimeZone, now_ms: i64) -> Result<Query, S
         obj: 0,
         tz,
         today: tz.local_day(now_ms),
+        nest: Nest::Top,
+        semis: Vec::new(),
     };
     let (q, _) = p.query(None)?;
     let t = p.next();
@@ -49,6 +52,10 @@ pub(super) struct Parser<'a> {
     pub tz: &'a TimeZone,
     /// Today in `tz`, as days since 1970-01-01.
     pub today: i64,
+    /// Which (sub)query is being parsed, for where semi-joins may stand.
+    pub nest: Nest,
+    /// The semi-joins of the statement's WHERE parsed so far.
+    pub semis: Vec<SemiJoin>,
 }
 
 /// The clauses after FROM, as parsed before the SELECT list is put together.
@@ -135,9 +142,8 @@ impl Parser<'_> {
         let outer = self.obj;
         let rel = match parent {
             None => {
-                self.obj = schema::object_index(&name).ok_or_else(|| {
-                    SoqlError::at("INVALID_TYPE", self.src, pos, format!("sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."))
-                })?;
+                self.obj = schema::object_index(&name)
+                    .ok_or_else(|| unknown_object(self.src, pos, &name))?;
                 None
             }
             Some(p) => {
@@ -161,7 +167,10 @@ impl Parser<'_> {
 
     /// A parent-to-child subquery, the `(` already consumed; the `)` is consumed too.
     pub(super) fn subquery(&mut self) -> Result<Arc<SubQuery>, SoqlError> {
-        let (query, rel) = self.query(Some(self.obj))?;
+        let outer = std::mem::replace(&mut self.nest, Nest::Child);
+        let parsed = self.query(Some(self.obj));
+        self.nest = outer;
+        let (query, rel) = parsed?;
         self.expect(Tok::RParen)?;
         let (rel, lookup) = rel.unwrap_or_default();
         Ok(Arc::new(SubQuery {
@@ -193,7 +202,9 @@ impl Parser<'_> {
             }
         }
         let filter = if self.eat_kw("WHERE") {
-            Some(self.where_condition()?)
+            let c = self.where_condition()?;
+            self.check_semi_joins(&c)?;
+            Some(c)
         } else {
             None
         };
@@ -358,8 +369,14 @@ impl Parser<'_> {
             order,
             limit: c.limit,
             offset: c.offset,
+            semi: std::mem::take(&mut self.semis),
         })
     }
+}
+
+/// Salesforce's error for an object name in FROM that the org does not have.
+pub(super) fn unknown_object(src: &str, pos: usize, name: &str) -> SoqlError {
+    SoqlError::at("INVALID_TYPE", src, pos, format!("sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."))
 }
 
 /// The child relationship `name` of object `parent`: its name as the schema spells it, the

@@ -162,7 +162,7 @@ fn unsupported_features_say_so() {
     for q in [
         "SELECT TYPEOF What WHEN Account THEN Name END FROM Contact",
         "SELECT toLabel(Industry) FROM Account",
-        "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact)",
+        "SELECT Id, (SELECT Id FROM Contacts WHERE AccountId IN (SELECT Id FROM Account)) FROM Account",
         "SELECT Id FROM Account FOR UPDATE",
         "SELECT Id FROM Account WITH SECURITY_ENFORCED",
         "SELECT Industry, COUNT(Id) FROM Account GROUP BY ROLLUP(Industry)",
