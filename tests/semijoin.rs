@@ -39,16 +39,25 @@ fn query_all_with_semi_and_anti_joins() {
         )
         .unwrap();
     assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!((got[0].id.as_str(), got[0].name.as_str()), (smiths.as_str(), "Smith & Sons"));
+    assert_eq!(
+        (got[0].id.as_str(), got[0].name.as_str()),
+        (smiths.as_str(), "Smith & Sons")
+    );
 
     // Accounts without opportunities: the two new ones, and no account that has one.
-    let with_opps = ids(&sf.query_all("SELECT AccountId FROM Opportunity").unwrap(), "AccountId");
+    let with_opps = ids(
+        &sf.query_all("SELECT AccountId FROM Opportunity").unwrap(),
+        "AccountId",
+    );
     let without = ids(
         &sf.query_all("SELECT Id FROM Account WHERE Id NOT IN (SELECT AccountId FROM Opportunity)")
             .unwrap(),
         "Id",
     );
-    assert!(without.contains(&smiths) && without.contains(&quiet), "{without:?}");
+    assert!(
+        without.contains(&smiths) && without.contains(&quiet),
+        "{without:?}"
+    );
     assert!(without.is_disjoint(&with_opps));
     let all = ids(&sf.query_all("SELECT Id FROM Account").unwrap(), "Id");
     assert_eq!(without.len() + with_opps.len(), all.len());
@@ -67,7 +76,9 @@ fn query_all_with_semi_and_anti_joins() {
 fn a_refused_semi_join_reads_as_salesforce_says_it() {
     let (_org, sf) = org_and_client();
     let err = sf
-        .query_all("SELECT Id FROM Account WHERE Name = 'x' OR Id IN (SELECT AccountId FROM Contact)")
+        .query_all(
+            "SELECT Id FROM Account WHERE Name = 'x' OR Id IN (SELECT AccountId FROM Contact)",
+        )
         .unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.error_code(), Some("MALFORMED_QUERY"));

@@ -35,15 +35,21 @@ fn ids(org: &FakeOrg, token: &str, soql: &str) -> BTreeSet<String> {
 fn semi_join_on_id_keeps_the_parents_of_matching_children() {
     let org = FakeOrg::start();
     let token = login(&org);
-    let last = ok(&org, &token, "SELECT LastName FROM Contact ORDER BY LastName LIMIT 1")
-        ["records"][0]["LastName"]
+    let last = ok(
+        &org,
+        &token,
+        "SELECT LastName FROM Contact ORDER BY LastName LIMIT 1",
+    )["records"][0]["LastName"]
         .as_str()
         .unwrap()
         .to_owned();
     let soql = format!("SELECT AccountId FROM Contact WHERE LastName = '{last}'");
     let expected = column(&ok(&org, &token, &soql), "AccountId");
     let all = ids(&org, &token, "SELECT Id FROM Account");
-    assert!(!expected.is_empty() && expected.len() < all.len(), "{expected:?}");
+    assert!(
+        !expected.is_empty() && expected.len() < all.len(),
+        "{expected:?}"
+    );
 
     let j = ok(
         &org,
@@ -121,7 +127,11 @@ fn semi_join_on_a_reference_field_and_null_references() {
     assert!(!with_account.contains(&orphan));
     assert_eq!(
         with_account,
-        ids(&org, &token, "SELECT Id FROM Contact WHERE AccountId != null")
+        ids(
+            &org,
+            &token,
+            "SELECT Id FROM Contact WHERE AccountId != null"
+        )
     );
     // ... and the anti-join keeps it, as `AccountId NOT IN ('001...')` does.
     let anti = ids(
@@ -188,7 +198,10 @@ fn empty_inner_results() {
 fn semi_joins_combine_with_other_conditions() {
     let org = FakeOrg::start();
     let token = login(&org);
-    let both = org.insert("Account", json!({"Name": "Both Kinds", "Industry": "Media"}));
+    let both = org.insert(
+        "Account",
+        json!({"Name": "Both Kinds", "Industry": "Media"}),
+    );
     org.insert(
         "Contact",
         json!({"LastName": "Zed", "AccountId": both.as_str()}),
@@ -198,14 +211,26 @@ fn semi_joins_combine_with_other_conditions() {
         json!({"Name": "Open deal", "StageName": "Prospecting", "CloseDate": "2030-01-01", "AccountId": both.as_str()}),
     );
     let contacts = column(
-        &ok(&org, &token, "SELECT AccountId FROM Contact WHERE LastName LIKE 'Z%' OR Email = null"),
+        &ok(
+            &org,
+            &token,
+            "SELECT AccountId FROM Contact WHERE LastName LIKE 'Z%' OR Email = null",
+        ),
         "AccountId",
     );
     let open = column(
-        &ok(&org, &token, "SELECT AccountId FROM Opportunity WHERE IsClosed = false"),
+        &ok(
+            &org,
+            &token,
+            "SELECT AccountId FROM Opportunity WHERE IsClosed = false",
+        ),
         "AccountId",
     );
-    let media = ids(&org, &token, "SELECT Id FROM Account WHERE Industry = 'Media'");
+    let media = ids(
+        &org,
+        &token,
+        "SELECT Id FROM Account WHERE Industry = 'Media'",
+    );
     let expected: BTreeSet<String> = media
         .iter()
         .filter(|id| contacts.contains(*id) && !open.contains(*id))
@@ -288,7 +313,13 @@ fn semi_join_in_a_bulk_query_job() {
     let soql = "SELECT Id FROM Account WHERE Id NOT IN (SELECT AccountId FROM Opportunity)";
     let expected = ids(&org, &token, soql);
     let body = json!({"operation": "query", "query": soql}).to_string();
-    let r = send_json(&org, &token, "POST", "/services/data/v66.0/jobs/query", &body);
+    let r = send_json(
+        &org,
+        &token,
+        "POST",
+        "/services/data/v66.0/jobs/query",
+        &body,
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let job = r.json()["id"].as_str().unwrap().to_owned();
     let info = format!("/services/data/v66.0/jobs/query/{job}");

@@ -215,7 +215,8 @@ pub(super) fn matches<'v, L>(c: &Cond<L>, get: &dyn Fn(&L) -> &'v Value, sets: &
         Cond::Not(inner) => !matches(inner, get, sets),
         // A null never is among the ids, so NOT IN keeps it, as NOT IN a list of values does.
         Cond::InQuery(f, negated, i) => {
-            let found = id15(get(f)).is_some_and(|id| sets.get(*i).is_some_and(|s| s.contains(&id)));
+            let found =
+                id15(get(f)).is_some_and(|id| sets.get(*i).is_some_and(|s| s.contains(&id)));
             found != *negated
         }
         Cond::Cmp(f, op, operand) => {

@@ -94,7 +94,8 @@ impl Parser<'_> {
             return Err(self.unexpected(&t));
         }
         let (name, opos) = self.ident()?;
-        let obj = schema::object_index(&name).ok_or_else(|| unknown_object(self.src, opos, &name))?;
+        let obj =
+            schema::object_index(&name).ok_or_else(|| unknown_object(self.src, opos, &name))?;
         if obj == self.obj {
             return Err(SoqlError::malformed(
                 self.src,
