@@ -345,3 +345,45 @@ fn semi_join_in_a_bulk_query_job() {
         .collect();
     assert_eq!(got, expected, "{csv}");
 }
+
+#[test]
+fn polymorphic_lookups_match_any_of_their_targets() {
+    let visit = json!({"name": "Visit__c", "label": "Visit", "labelPlural": "Visits", "fields": [
+        {"name": "Id", "type": "id"},
+        {"name": "Name", "type": "string", "length": 80},
+        {"name": "What__c", "type": "reference", "referenceTo": ["Account", "Contact"], "relationshipName": "What__r"},
+    ]});
+    let org = FakeOrg::builder().describe(&visit).unwrap().start();
+    let token = login(&org);
+    let acct = org.insert("Account", json!({"Name": "Visited Inc"}));
+    let polly = org.insert("Contact", json!({"LastName": "Polly"}));
+    let at_acct = org.insert("Visit__c", json!({"Name": "A", "What__c": acct.as_str()}));
+    let at_polly = org.insert("Visit__c", json!({"Name": "P", "What__c": polly.as_str()}));
+    let got = ids(
+        &org,
+        &token,
+        "SELECT Id FROM Visit__c WHERE What__c IN (SELECT Id FROM Contact WHERE LastName = 'Polly')",
+    );
+    assert_eq!(got, BTreeSet::from([at_polly.clone()]));
+    let got = ids(
+        &org,
+        &token,
+        "SELECT Id FROM Visit__c WHERE What__c IN (SELECT Id FROM Account WHERE Name = 'Visited Inc')",
+    );
+    assert_eq!(got, BTreeSet::from([at_acct]));
+    let got = ids(
+        &org,
+        &token,
+        "SELECT Id FROM Contact WHERE Id IN (SELECT What__c FROM Visit__c)",
+    );
+    assert_eq!(got, BTreeSet::from([polly]));
+    let r = query(
+        &org,
+        &token,
+        "SELECT Id FROM Visit__c WHERE What__c IN (SELECT Id FROM Opportunity)",
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(rest_error(&r)
+        .1
+        .ends_with("should point to the same object type"));
+}

@@ -7,7 +7,7 @@ use super::lexer::Tok;
 use super::parser::{unknown_object, Parser};
 use super::path::def;
 use super::{Cond, FieldRef, OutItem, Query, Select, SemiJoin, SoqlError};
-use crate::schema::{self, FieldType};
+use crate::schema::{self, FieldDef, FieldType};
 
 /// Which (sub)query the parser is in, for where a semi-join may stand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,14 +108,13 @@ impl Parser<'_> {
         let inner = self.semi_body(&path, fpos);
         self.obj = outer_obj;
         self.nest = outer_nest;
-        let (field, target, filter) = inner?;
+        let (field, inner_targets, filter) = inner?;
         let inner_name = schema::object(obj).fields[field].name;
-        let outer_target = match outer_def.ty {
-            FieldType::Id => Some(schema::object(self.obj).name),
-            FieldType::Reference => outer_def.reference_to,
-            _ => None,
-        };
-        if !outer_target.is_some_and(|o| target.is_some_and(|t| t.eq_ignore_ascii_case(o))) {
+        let outer_targets = targets(self.obj, outer_def);
+        let same = outer_targets
+            .iter()
+            .any(|o| inner_targets.iter().any(|t| t.eq_ignore_ascii_case(o)));
+        if !same {
             return Err(SoqlError::malformed(
                 self.src,
                 pos,
@@ -144,7 +143,7 @@ impl Parser<'_> {
         &mut self,
         path: &str,
         fpos: usize,
-    ) -> Result<(usize, Option<&'static str>, Option<Cond<FieldRef>>), SoqlError> {
+    ) -> Result<(usize, Vec<&'static str>, Option<Cond<FieldRef>>), SoqlError> {
         if path.contains('.') {
             return Err(SoqlError::malformed(
                 self.src,
@@ -154,20 +153,17 @@ impl Parser<'_> {
         }
         let f = self.resolve(path, fpos)?;
         let d = def(&f);
-        let target = match d.ty {
-            FieldType::Id => Some(schema::object(self.obj).name),
-            FieldType::Reference => d.reference_to,
-            _ => {
-                return Err(SoqlError::malformed(
-                    self.src,
-                    fpos,
-                    format!(
-                        "semi join sub selects can only query id fields, cannot use: '{}'",
-                        d.name
-                    ),
-                ))
-            }
-        };
+        if !matches!(d.ty, FieldType::Id | FieldType::Reference) {
+            return Err(SoqlError::malformed(
+                self.src,
+                fpos,
+                format!(
+                    "semi join sub selects can only query id fields, cannot use: '{}'",
+                    d.name
+                ),
+            ));
+        }
+        let target = targets(self.obj, d);
         let filter = if self.eat_kw("WHERE") {
             Some(self.where_condition()?)
         } else {
@@ -223,6 +219,29 @@ impl Parser<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The objects the values of field `d` of object `obj` point to: `obj` for its Id, each
+/// `referenceTo` of a lookup (a polymorphic lookup of a loaded describe has several); none for
+/// other fields.
+fn targets(obj: u8, d: &FieldDef) -> Vec<&'static str> {
+    match d.ty {
+        FieldType::Id => vec![schema::object(obj).name],
+        FieldType::Reference => {
+            let listed: Vec<&'static str> = d
+                .describe
+                .and_then(|f| f.get("referenceTo"))
+                .and_then(serde_json::Value::as_array)
+                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default();
+            if listed.is_empty() {
+                d.reference_to.into_iter().collect()
+            } else {
+                listed
+            }
+        }
+        _ => Vec::new(),
     }
 }
 
