@@ -26,17 +26,17 @@ pub(crate) fn find_special(b: &[u8], from: usize) -> usize {
 
 /// A mask whose lowest set bit is in the first byte of `w` (little-endian) that is `"`, `\`
 /// or below 0x20, and zero when there is none. Bits above the lowest may be spurious (a
-/// borrow carries into the next byte), so only the lowest is used.
+/// borrow carries into the next byte), so only the lowest is used. One test finds `"` and the
+/// control bytes together: XOR with 2 makes `"` 0x20 and keeps the control bytes below 0x20.
 fn special_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
-    let quote = below(w ^ (ONES * u64::from(b'"')), 1);
-    let backslash = below(w ^ (ONES * u64::from(b'\\')), 1);
-    quote | backslash | below(w, 0x20)
+    below(w ^ (ONES * 2), 0x21) | below(w ^ (ONES * u64::from(b'\\')), 1)
 }
 
 /// The index just past the string whose opening quote is at `i`; `None` when it never ends.
+#[inline]
 pub(crate) fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
@@ -58,8 +58,8 @@ pub(crate) fn value_end(b: &[u8], i: usize) -> Option<usize> {
         b'"' => string_end(b, i),
         b'{' | b'[' => {
             // Depth only: whether the brackets are of the right kind is for the parse.
-            let mut depth = 0usize;
-            let mut j = i;
+            let mut depth = 1usize;
+            let mut j = i + 1;
             loop {
                 match *b.get(j)? {
                     b'"' => {
@@ -67,13 +67,15 @@ pub(crate) fn value_end(b: &[u8], i: usize) -> Option<usize> {
                         continue;
                     }
                     b'{' | b'[' => depth += 1,
-                    b'}' | b']' => depth -= 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
                     _ => {}
                 }
                 j += 1;
-                if depth == 0 {
-                    return Some(j);
-                }
             }
         }
         _ => {
@@ -100,7 +102,7 @@ mod tests {
 
     #[test]
     fn the_first_special_byte_is_found_wherever_it_is() {
-        for special in [b'"', b'\\', 0u8, 0x1f, b'\n'] {
+        for special in (0u8..0x20).chain([b'"', b'\\']) {
             for len in 0..40 {
                 for at in 0..len {
                     let mut text = vec![b'a'; len];

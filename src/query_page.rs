@@ -49,7 +49,7 @@ impl RawPage {
             total_size: None,
             next_records_url: None,
         };
-        if page.outline(text.as_bytes()).is_none() {
+        if page.outline(&text).is_none() {
             // Let serde_json say what is wrong, and where.
             serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
             return Err(<serde_json::Error as serde::de::Error>::custom(
@@ -62,8 +62,8 @@ impl RawPage {
 
     /// Reads the page's top-level object: `totalSize`, `nextRecordsUrl` and where each record
     /// lies; other members are skipped. `None` when the outline is not valid JSON.
-    fn outline(&mut self, b: &[u8]) -> Option<()> {
-        let text = std::str::from_utf8(b).ok()?;
+    fn outline(&mut self, text: &str) -> Option<()> {
+        let b = text.as_bytes();
         let mut i = skip_blank(b, 0);
         if b.get(i) != Some(&b'{') {
             return None;
