@@ -58,14 +58,21 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
+    /// The byte at the cursor; 0 at the end (a NUL byte is never valid there either).
+    #[inline(always)]
+    fn at(&self) -> u8 {
+        self.b.get(self.i).copied().unwrap_or(0)
     }
 
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+    /// Skips blanks; the byte then at the cursor.
+    #[inline(always)]
+    fn skip_ws(&mut self) -> u8 {
+        let mut c = self.at();
+        while matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
             self.i += 1;
+            c = self.at();
         }
+        c
     }
 
     fn at_end(&mut self) -> bool {
@@ -73,17 +80,8 @@ impl Parser<'_> {
         self.i == self.b.len()
     }
 
-    /// The next non-blank byte, consumed.
-    fn next_token(&mut self) -> Option<u8> {
-        self.skip_ws();
-        let c = self.peek()?;
-        self.i += 1;
-        Some(c)
-    }
-
     fn value(&mut self, depth: u32) -> Option<Value> {
-        self.skip_ws();
-        match self.peek()? {
+        match self.skip_ws() {
             b'{' => self.object(depth + 1),
             b'[' => self.array(depth + 1),
             b'"' => self.string().map(Value::String),
@@ -92,6 +90,16 @@ impl Parser<'_> {
             b'n' => self.literal("null", Value::Null),
             b'-' | b'0'..=b'9' if self.numbers => self.number(),
             _ => None,
+        }
+    }
+
+    /// A member's or an item's value: strings and numbers here, the rest by `value`.
+    #[inline(always)]
+    fn item(&mut self, depth: u32) -> Option<Value> {
+        match self.skip_ws() {
+            b'"' => self.string().map(Value::String),
+            b'-' | b'0'..=b'9' if self.numbers => self.number(),
+            _ => self.value(depth),
         }
     }
 
@@ -109,25 +117,31 @@ impl Parser<'_> {
         }
         self.i += 1;
         let mut map = Map::new();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
+        let mut c = self.skip_ws();
+        if c == b'}' {
             self.i += 1;
             return Some(Value::Object(map));
         }
         loop {
-            self.skip_ws();
-            if self.peek()? != b'"' {
+            if c != b'"' {
                 return None;
             }
             let key = self.string()?;
-            if self.next_token()? != b':' {
+            if self.skip_ws() != b':' {
                 return None;
             }
-            let v = self.value(depth)?;
+            self.i += 1;
+            let v = self.item(depth)?;
             map.insert(key, v);
-            match self.next_token()? {
-                b',' => {}
-                b'}' => return Some(Value::Object(map)),
+            match self.skip_ws() {
+                b',' => {
+                    self.i += 1;
+                    c = self.skip_ws();
+                }
+                b'}' => {
+                    self.i += 1;
+                    return Some(Value::Object(map));
+                }
                 _ => return None,
             }
         }
@@ -139,52 +153,61 @@ impl Parser<'_> {
         }
         self.i += 1;
         let mut items = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b']') {
+        if self.skip_ws() == b']' {
             self.i += 1;
             return Some(Value::Array(items));
         }
         loop {
-            items.push(self.value(depth)?);
-            match self.next_token()? {
-                b',' => {}
-                b']' => return Some(Value::Array(items)),
+            items.push(self.item(depth)?);
+            match self.skip_ws() {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(Value::Array(items));
+                }
                 _ => return None,
             }
         }
     }
 
-    /// A string starting at the opening quote. Escaped ones are decoded by serde_json.
+    /// A string starting at the opening quote.
+    #[inline(always)]
     fn string(&mut self) -> Option<String> {
         let start = self.i + 1;
         let j = find_special(self.b, start);
-        match *self.b.get(j)? {
-            b'"' => {
-                self.i = j + 1;
-                // Both ends are ASCII quotes, so the slice is on character boundaries.
-                Some(self.text[start..j].to_owned())
-            }
-            b'\\' => {
-                let end = string_end(self.b, self.i)?;
-                let decoded = serde_json::from_str(self.text.get(self.i..end)?).ok();
-                self.i = end;
-                decoded
-            }
-            _ => None,
+        if self.b.get(j) == Some(&b'"') {
+            self.i = j + 1;
+            // Both ends are ASCII quotes, so the slice is on character boundaries.
+            return Some(self.text[start..j].to_owned());
         }
+        self.escaped_string(j)
+    }
+
+    /// A string whose first special byte (at `j`) is not its closing quote: escaped strings
+    /// are decoded by serde_json; a control byte or the end of the text is left to it.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, j: usize) -> Option<String> {
+        if self.b.get(j) != Some(&b'\\') {
+            return None;
+        }
+        let end = string_end(self.b, self.i)?;
+        let decoded = serde_json::from_str(self.text.get(self.i..end)?).ok();
+        self.i = end;
+        decoded
     }
 
     /// Integers of up to 18 digits and decimals of up to 15 significant digits without an
     /// exponent: made exactly as serde_json makes them (an integer, or the digits as an `f64`
     /// divided by an exact power of ten, which rounds correctly). Others go to serde_json.
     fn number(&mut self) -> Option<Value> {
-        let negative = self.peek() == Some(b'-');
+        let negative = self.at() == b'-';
         if negative {
             self.i += 1;
         }
         let first = self.i;
         let mut digits: u64 = 0;
-        while let Some(c @ b'0'..=b'9') = self.peek() {
+        while let c @ b'0'..=b'9' = self.at() {
             digits = digits * 10 + u64::from(c - b'0');
             self.i += 1;
             if self.i - first > 18 {
@@ -196,9 +219,9 @@ impl Parser<'_> {
             return None;
         }
         let mut frac_len = 0;
-        if self.peek() == Some(b'.') {
+        if self.at() == b'.' {
             self.i += 1;
-            while let Some(c @ b'0'..=b'9') = self.peek() {
+            while let c @ b'0'..=b'9' = self.at() {
                 digits = digits * 10 + u64::from(c - b'0');
                 self.i += 1;
                 frac_len += 1;
@@ -210,7 +233,7 @@ impl Parser<'_> {
                 return None;
             }
         }
-        if let Some(b'e' | b'E') = self.peek() {
+        if let b'e' | b'E' = self.at() {
             return None;
         }
         if frac_len == 0 {
