@@ -68,6 +68,9 @@ impl Parser<'_> {
     #[inline(always)]
     fn skip_ws(&mut self) -> u8 {
         let mut c = self.at();
+        if c > b' ' {
+            return c;
+        }
         while matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
             self.i += 1;
             c = self.at();
