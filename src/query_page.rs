@@ -42,13 +42,7 @@ impl RawPage {
         let text = String::from_utf8(body).map_err(|e| {
             <serde_json::Error as serde::de::Error>::custom(format!("the page is not UTF-8: {e}"))
         })?;
-        let mut page = RawPage {
-            text: String::new(),
-            records: Vec::new(),
-            at: 0,
-            total_size: None,
-            next_records_url: None,
-        };
+        let mut page = RawPage::empty();
         if page.outline(&text).is_none() {
             // Let serde_json say what is wrong, and where.
             serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
