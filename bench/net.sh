@@ -29,6 +29,8 @@ PUBLIC=$((PORT + 10))
 export BENCH_EXPORT_N="${BENCH_EXPORT_N:-200000}"
 QUERY_MS="${BENCH_QUERY_MS:-2000}"
 RATE=100000
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 say() { printf '\n== %s\n' "$*" >&2; }
 
 say "1. building (release)"
@@ -37,30 +39,10 @@ cargo build --release -p sfrest-fake-org
 export BENCH_BIN="$CARGO_TARGET_DIR/release"
 
 say "2. tools"
-VENV="$ROOT/target/bench-venv"
-[[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c 'import simple_salesforce, matplotlib' 2>/dev/null ||
-    "$VENV/bin/pip" install -q simple-salesforce matplotlib
+bench_venv
 
 say "3. certificates and the fake org"
-WORK="$(mktemp -d /tmp/sfrest-net.XXXXXX)"
-ORG_PID=""
-cleanup() {
-    [[ -n "$ORG_PID" ]] && kill "$ORG_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-(
-    cd "$WORK"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout ca.key -out ca.pem -days 2 -subj "/CN=sfrest bench CA" \
-        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >ext.cnf
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-        -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
-)
+bench_workdir_and_certs sfrest-net
 "$BENCH_BIN/sfrest-fake-org" --port "$PORT" --public-port "$PUBLIC" \
     --records "$((BENCH_EXPORT_N - 20))" --bulk-query-ms "$QUERY_MS" --bulk-result-rate "$RATE" \
     --bulk-polls 0 --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" \

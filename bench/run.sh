@@ -29,6 +29,8 @@ if [[ "${BENCH_QUICK:-}" == 1 ]]; then
 else
     export BENCH_SIZES="${BENCH_SIZES:-10000,100000,1000000}"
 fi
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 say() { printf '\n== %s\n' "$*" >&2; }
 
 say "1. building (release)"
@@ -48,32 +50,10 @@ if ((${#need_apt[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
-VENV="$ROOT/target/bench-venv"
-if [[ ! -x "$VENV/bin/python" ]]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -c 'import simple_salesforce, matplotlib' 2>/dev/null ||
-    "$VENV/bin/pip" install -q simple-salesforce matplotlib
+bench_venv
 
 say "3. certificates and the fake org"
-WORK="$(mktemp -d /tmp/sfrest-bench.XXXXXX)"
-ORG_PID=""
-cleanup() {
-    [[ -n "$ORG_PID" ]] && kill "$ORG_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-(
-    cd "$WORK"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout ca.key -out ca.pem -days 2 -subj "/CN=sfrest bench CA" \
-        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >ext.cnf
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-        -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
-)
+bench_workdir_and_certs sfrest-bench
 # The org holds exactly the largest size: its 20 sample Accounts plus the synthetic ones.
 MAX_SIZE="${BENCH_SIZES##*,}"
 "$BENCH_BIN/sfrest-fake-org" --port "$PORT" --records "$((MAX_SIZE - 20))" \
