@@ -220,6 +220,7 @@ mod transport;
 mod transport_error;
 mod url;
 mod view;
+mod warm_up;
 
 /// Every Rust example of README.md, compiled as a doctest.
 #[cfg(doctest)]

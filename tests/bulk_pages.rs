@@ -279,3 +279,81 @@ fn the_org_names_itself_by_the_ports_of_a_proxy_in_front() {
         .unwrap();
     assert_eq!(sf.instance_url(), "http://127.0.0.1:2");
 }
+
+/// While a job runs, `Bulk::query` opens the connections its pages will be downloaded on, by
+/// unauthenticated `GET /services/data/` (no token sent, no API call spent), so that the
+/// downloads start on open connections.
+#[test]
+fn a_running_job_opens_the_download_connections_meanwhile() {
+    let (org, sf) = paged_org();
+    org.set_bulk_polls_until_complete(0);
+    org.set_bulk_query_time(Duration::from_millis(500));
+    org.clear_requests();
+    let (used, _) = org.api_usage();
+    let n = fast(&sf)
+        .parallel_downloads(3)
+        .query(SOQL, Vec::new())
+        .unwrap();
+    assert_eq!(n as usize, org.count("Account"));
+
+    let requests = org.requests();
+    let warm: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/services/data/")
+        .collect();
+    assert_eq!(
+        warm.len(),
+        4,
+        "one per page downloaded at once, one for the listing"
+    );
+    for r in &warm {
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.header("authorization"), None, "no token on a warm-up");
+    }
+    let authenticated = requests
+        .iter()
+        .filter(|r| r.header("authorization").is_some())
+        .count() as u64;
+    assert_eq!(
+        org.api_usage().0 - used,
+        authenticated,
+        "warm-ups spend no API call"
+    );
+
+    let listing = requests
+        .iter()
+        .position(|r| r.path.ends_with("/resultPages"))
+        .expect("the pages were listed");
+    let opened_before: std::collections::HashSet<u64> =
+        requests[..listing].iter().map(|r| r.connection).collect();
+    // The first pages at once (later ones may overlap the next listing, a fourth call).
+    let first_pages: Vec<_> = requests[listing..]
+        .iter()
+        .filter(|r| r.path.ends_with("/results"))
+        .take(3)
+        .collect();
+    assert_eq!(first_pages.len(), 3);
+    for r in first_pages {
+        assert!(
+            opened_before.contains(&r.connection),
+            "{} came on a connection opened after the job completed",
+            r.path
+        );
+    }
+}
+
+/// A job already complete at its first poll, or pages read one by one, open no extra
+/// connection.
+#[test]
+fn no_warm_up_when_nothing_is_downloaded_at_once() {
+    let (org, sf) = paged_org();
+    org.set_bulk_polls_until_complete(0);
+    org.set_bulk_query_time(Duration::ZERO);
+    fast(&sf).query(SOQL, Vec::new()).unwrap();
+    org.set_bulk_query_time(Duration::from_millis(100));
+    fast(&sf)
+        .parallel_downloads(1)
+        .query(SOQL, Vec::new())
+        .unwrap();
+    assert_eq!(count(&org, "/services/data/"), 0);
+}

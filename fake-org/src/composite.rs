@@ -136,6 +136,7 @@ fn one(ctx: &Ctx, sub: &Map<String, J>, done: &[Sub], reference: String) -> Sub 
     headers.push(("content-type".into(), "application/json".into()));
     let req = RecordedRequest {
         host: ctx.req.host,
+        connection: ctx.req.connection,
         method,
         target: url.clone(),
         path: path.to_owned(),

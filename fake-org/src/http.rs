@@ -85,12 +85,12 @@ fn connection(stream: TcpStream, host: Host, org: Arc<Org>, tls: Option<Arc<TlsS
         lock(&org.conns).insert(id, clone);
     }
     if let (false, Some(tls)) = (org.shutdown.load(Ordering::SeqCst), tls) {
-        crate::tls::connection(stream, &tls, host, &org);
+        crate::tls::connection(stream, &tls, host, id, &org);
     } else if !org.shutdown.load(Ordering::SeqCst) {
         if let Ok(read_half) = stream.try_clone() {
             let mut reader = BufReader::with_capacity(64 * 1024, read_half);
             let mut writer = BufWriter::with_capacity(64 * 1024, stream);
-            while serve_one(&mut reader, &mut writer, host, &org) {}
+            while serve_one(&mut reader, &mut writer, host, id, &org) {}
             let _ = writer.get_ref().shutdown(Shutdown::Both);
         }
     }
@@ -102,9 +102,10 @@ pub(crate) fn serve_one<R: Read, W: Write>(
     reader: &mut BufReader<R>,
     writer: &mut BufWriter<W>,
     host: Host,
+    conn: u64,
     org: &Org,
 ) -> bool {
-    let incoming = match read_request(reader, writer, host) {
+    let incoming = match read_request(reader, writer, host, conn) {
         Ok(Some(i)) => i,
         Ok(None) | Err(ReadError::Io) => return false,
         Err(ReadError::Http(status)) => {
@@ -212,6 +213,7 @@ fn read_request<R: Read, W: Write>(
     r: &mut BufReader<R>,
     w: &mut BufWriter<W>,
     host: Host,
+    conn: u64,
 ) -> Result<Option<Incoming>, ReadError> {
     // Tolerate stray empty lines between requests.
     let line = loop {
@@ -314,6 +316,7 @@ fn read_request<R: Read, W: Write>(
     let (path, query) = target_path.split_once('?').unwrap_or((target_path, ""));
     let req = RecordedRequest {
         host,
+        connection: conn,
         method: method.to_owned(),
         target: target.to_owned(),
         path: path.to_owned(),

@@ -96,6 +96,9 @@ pub enum Host {
 pub struct RecordedRequest {
     /// The listener it arrived on.
     pub host: Host,
+    /// The connection it came on: connections are numbered from 0 in the order the org
+    /// accepted them (both listeners), so requests with the same number shared a connection.
+    pub connection: u64,
     /// The method, as sent (`GET`, `POST`, ...).
     pub method: String,
     /// The request target as sent: path, then `?` and the raw query when there is one.

@@ -73,7 +73,7 @@ impl Write for Shared {
 }
 
 /// Serves one accepted connection over TLS until it closes.
-pub(crate) fn connection(stream: TcpStream, tls: &TlsServer, host: Host, org: &Org) {
+pub(crate) fn connection(stream: TcpStream, tls: &TlsServer, host: Host, conn_id: u64, org: &Org) {
     // The first byte of a TLS connection is a handshake record (22); "G", "P"... is plain HTTP.
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut first = [0u8; 1];
@@ -105,7 +105,7 @@ pub(crate) fn connection(stream: TcpStream, tls: &TlsServer, host: Host, org: &O
     let shared = Shared(Rc::new(RefCell::new(StreamOwned::new(conn, stream))));
     let mut reader = BufReader::with_capacity(64 * 1024, shared.clone());
     let mut writer = BufWriter::with_capacity(64 * 1024, shared.clone());
-    while crate::http::serve_one(&mut reader, &mut writer, host, org) {}
+    while crate::http::serve_one(&mut reader, &mut writer, host, conn_id, org) {}
     let _ = writer.flush();
     let mut s = shared.0.borrow_mut();
     s.conn.send_close_notify();

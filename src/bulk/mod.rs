@@ -313,13 +313,38 @@ impl Bulk {
 
     /// Exports a query's records as CSV into `out`: creates the query job, waits for it, then
     /// streams every result page (one header row). Returns the number of records.
+    ///
+    /// When the pages will be downloaded at once (see [`Bulk::parallel_downloads`]) and the job
+    /// is still running at the first poll, the connections for them (and for the next page
+    /// listing, fetched meanwhile) are opened while it runs, by as many unauthenticated
+    /// `GET /services/data/`: no API call spent, no token sent.
     pub fn query<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
-        self.start_query(soql, false)?.wait()?.results(out)
+        self.export(soql, false, out)
     }
 
     /// Like [`Bulk::query`], including deleted and archived records (`queryAll`).
     pub fn query_all<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
-        self.start_query(soql, true)?.wait()?.results(out)
+        self.export(soql, true, out)
+    }
+
+    fn export<W: Write>(&self, soql: &str, include_deleted: bool, out: W) -> Result<u64> {
+        let mut warmed = !self.pages_in_parallel();
+        self.start_query(soql, include_deleted)?
+            .wait_with(|info| {
+                if !warmed && !info.is_final() {
+                    warmed = true;
+                    // The pages at once, and the next listing fetched meanwhile.
+                    self.client.warm_up(self.parallel + 1);
+                }
+            })?
+            .results(out)
+    }
+
+    /// Whether a query job's results are read with `resultPages`, several pages at once.
+    fn pages_in_parallel(&self) -> bool {
+        self.parallel > 1
+            && self.max_records.is_none()
+            && crate::bulk_pages::version_has_result_pages(self.client.api_version())
     }
 
     /// Creates a query job without waiting for it.

@@ -59,10 +59,7 @@ impl QueryJob {
     /// further call.
     pub fn results<W: Write>(&self, mut out: W) -> Result<u64> {
         let bulk = &self.bulk;
-        if bulk.parallel > 1
-            && bulk.max_records.is_none()
-            && crate::bulk_pages::version_has_result_pages(bulk.client.api_version())
-        {
+        if bulk.pages_in_parallel() {
             if let Some(pages) = crate::bulk_pages::Pages::start(&bulk.client, &self.info.id)? {
                 let total = crate::bulk_pages::download(
                     pages,
