@@ -108,10 +108,17 @@ impl Client {
             None => None,
         };
         // A proxy (HTTPS_PROXY...) elsewhere cannot reach this machine's loopback: the fake
-        // org, or a tunnel, is called directly whatever the proxy variables say.
-        let direct = std::iter::once(&config.login_url)
+        // org, or a tunnel, is called directly whatever the proxy variables say. A ready access
+        // token never logs in, so only its instance URL counts.
+        let login_url = (flow != AuthFlow::AccessToken).then_some(&config.login_url);
+        let urls: Vec<&String> = login_url
+            .into_iter()
             .chain(config.instance_url.as_ref())
-            .all(|url| Origin::parse(url).is_some_and(|o| o.is_loopback()));
+            .collect();
+        let direct = !urls.is_empty()
+            && urls
+                .iter()
+                .all(|url| Origin::parse(url).is_some_and(|o| o.is_loopback()));
         let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots, direct);
         let cache = TokenCache::for_config(&config);
         let auth = Authenticator::new(config, flow)?;

@@ -167,6 +167,21 @@ fn proxy_variables_are_honoured() {
         "a loopback org went through the proxy"
     );
 
+    // So is one reached with a ready access token, whose login URL (never used) is the default.
+    let token = org.issue_access_token();
+    let sf = sfrest::Client::builder()
+        .access_token(token.as_str())
+        .instance_url(org.instance_url())
+        .ca_file(&ca)
+        .build()
+        .unwrap();
+    sf.limits().unwrap();
+    assert_eq!(
+        proxy.count(),
+        through,
+        "a loopback instance reached with an access token went through the proxy"
+    );
+
     // HTTP_PROXY alone works the same way.
     clear_proxy_env();
     std::env::set_var("HTTP_PROXY", &proxy.url);
