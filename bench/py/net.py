@@ -28,6 +28,7 @@ MAIN_RTT = 50 if 50 in RTTS else RTTS[-1]
 RUNS = int(os.environ.get("BENCH_RUNS", "1" if QUICK else "3"))
 EXPORT_N = int(os.environ.get("BENCH_EXPORT_N", "20000" if QUICK else "200000"))
 CREATE_N = 1000 if QUICK else 10000
+READS_N = 50 if QUICK else 200
 ORG_DIRECT = os.environ["BENCH_ORG_DIRECT"]  # the login host, not through the proxy
 PROXY_PORTS = os.environ["BENCH_PROXY_MAP"].split()  # LISTEN:TARGET pairs
 STATS_FILE = os.environ["BENCH_PROXY_STATS"]
@@ -156,6 +157,12 @@ def main():
                 run("cron_warm_sfrest", "cron warm sfrest", rust("s1_sfrest_cron"),
                                                  RUNS * 2, env={"SF_TOKEN_CACHE": cache})
                 run("cron_simple_salesforce", "cron simple-salesforce", py("s1_cron.py"), RUNS)
+                run("reads_sfrest_one", "reads sfrest get",
+                    rust("net_reads", "one", READS_N), 1, use="secs")
+                run("reads_ss_one", "reads ss Account.get", py("net_reads.py", READS_N), 1,
+                    use="secs")
+                run("reads_sfrest_many", "reads sfrest get_many",
+                    rust("net_reads", "many", READS_N), RUNS, use="secs")
                 run("create_sfrest", "create_many", rust("s4_sfrest_create_many", CREATE_N),
                                               1, use="secs")
                 run("create_sfrest_4", "create_many, 4 at once",
@@ -214,6 +221,9 @@ def report():
         "cron_cold_sfrest": "cron one-off, cold (log in), sfrest, whole process",
         "cron_warm_sfrest": "cron one-off, warm (SF_TOKEN_CACHE), sfrest, whole process",
         "cron_simple_salesforce": "cron one-off, simple-salesforce, whole process",
+        "reads_sfrest_one": f"{READS_N} reads by id, sfrest get, one after another",
+        "reads_ss_one": f"{READS_N} reads by id, simple-salesforce Account.get, one after another",
+        "reads_sfrest_many": f"{READS_N} reads by id, sfrest get_many (sObject Collections)",
         "create_sfrest": f"{CREATE_N:,} creates, sfrest create_many (collections)",
         "create_sfrest_4": f"{CREATE_N:,} creates, sfrest create_many, 4 calls at once (concurrency(4))",
         "create_ss_bulk2": f"{CREATE_N:,} creates, simple-salesforce bulk2 insert",
