@@ -250,7 +250,9 @@ fn a_view_sends_its_headers_on_every_kind_of_call() {
     assert!(paths.iter().any(|p| p.ends_with("/composite/sobjects")));
     assert!(paths.iter().any(|p| p.ends_with("/composite")));
     assert!(paths.iter().any(|p| p.contains("/jobs/query")));
-    for r in &sent {
+    // Bulk's warm-up of its download connections (`GET /services/data/`, no session) is no
+    // API call: it carries neither the token nor a view's headers.
+    for r in sent.iter().filter(|r| r.path != "/services/data/") {
         let expected = if r.query.is_empty()
             && r.path.ends_with("/limits")
             && r.header("x-job") == Some("override")

@@ -280,14 +280,14 @@ fn the_org_names_itself_by_the_ports_of_a_proxy_in_front() {
     assert_eq!(sf.instance_url(), "http://127.0.0.1:2");
 }
 
-/// While a job runs, `Bulk::query` opens the connections its pages will be downloaded on, by
-/// unauthenticated `GET /services/data/` (no token sent, no API call spent), so that the
-/// downloads start on open connections.
+/// While a job runs (for over a second), `Bulk::query` opens the connections its pages will be
+/// downloaded on, by unauthenticated `GET /services/data/` (no token sent, no API call spent),
+/// so that the downloads start on open connections.
 #[test]
 fn a_running_job_opens_the_download_connections_meanwhile() {
     let (org, sf) = paged_org();
     org.set_bulk_polls_until_complete(0);
-    org.set_bulk_query_time(Duration::from_millis(500));
+    org.set_bulk_query_time(Duration::from_millis(1600));
     org.clear_requests();
     let (used, _) = org.api_usage();
     let n = fast(&sf)
@@ -342,15 +342,15 @@ fn a_running_job_opens_the_download_connections_meanwhile() {
     }
 }
 
-/// A job already complete at its first poll, or pages read one by one, open no extra
-/// connection.
+/// A job done within a second (a small result, most likely one page), or pages read one by
+/// one, open no extra connection.
 #[test]
-fn no_warm_up_when_nothing_is_downloaded_at_once() {
+fn no_warm_up_for_a_quick_job_or_one_page_at_a_time() {
     let (org, sf) = paged_org();
     org.set_bulk_polls_until_complete(0);
-    org.set_bulk_query_time(Duration::ZERO);
+    org.set_bulk_query_time(Duration::from_millis(300));
     fast(&sf).query(SOQL, Vec::new()).unwrap();
-    org.set_bulk_query_time(Duration::from_millis(100));
+    org.set_bulk_query_time(Duration::from_millis(1100));
     fast(&sf)
         .parallel_downloads(1)
         .query(SOQL, Vec::new())

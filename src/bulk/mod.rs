@@ -25,6 +25,10 @@ pub use query_job::QueryJob;
 /// Salesforce's advice: keep each upload under 100 MB. sfrest cuts at 95 MB (uncompressed).
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 95 * 1000 * 1000;
 
+/// How long a query job must have run before [`Bulk::query`] opens the connections for its
+/// result pages: a job done sooner most likely has one page.
+const WARM_UP_AFTER: Duration = Duration::from_secs(1);
+
 /// Result pages of a query job downloaded at once, by default (see [`Bulk::parallel_downloads`]).
 pub const DEFAULT_PARALLEL_DOWNLOADS: usize = 4;
 
@@ -315,9 +319,10 @@ impl Bulk {
     /// streams every result page (one header row). Returns the number of records.
     ///
     /// When the pages will be downloaded at once (see [`Bulk::parallel_downloads`]) and the job
-    /// is still running at the first poll, the connections for them (and for the next page
+    /// is still running after a second, the connections for them (and for the next page
     /// listing, fetched meanwhile) are opened while it runs, by as many unauthenticated
-    /// `GET /services/data/`: no API call spent, no token sent.
+    /// `GET /services/data/`: no API call spent, no token sent. A job done sooner (a small
+    /// result, most likely one page) opens none.
     pub fn query<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
         self.export(soql, false, out)
     }
@@ -329,15 +334,16 @@ impl Bulk {
 
     fn export<W: Write>(&self, soql: &str, include_deleted: bool, out: W) -> Result<u64> {
         let mut warmed = !self.pages_in_parallel();
-        self.start_query(soql, include_deleted)?
-            .wait_with(|info| {
-                if !warmed && !info.is_final() {
-                    warmed = true;
-                    // The pages at once, and the next listing fetched meanwhile.
-                    self.client.warm_up(self.parallel + 1);
-                }
-            })?
-            .results(out)
+        let job = self.start_query(soql, include_deleted)?;
+        let started = std::time::Instant::now();
+        job.wait_with(|info| {
+            if !warmed && !info.is_final() && started.elapsed() >= WARM_UP_AFTER {
+                warmed = true;
+                // The pages at once, and the next listing fetched meanwhile.
+                self.client.warm_up(self.parallel + 1);
+            }
+        })?
+        .results(out)
     }
 
     /// Whether a query job's results are read with `resultPages`, several pages at once.
