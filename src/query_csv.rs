@@ -14,7 +14,8 @@ impl Client {
     /// Writes every record of a query to `out` as CSV and returns the number of records.
     ///
     /// Columns are the fields in the order Salesforce sends them (the SELECT order), parent
-    /// fields as `Account.Name`; `attributes` is left out. Every field is quoted, as Bulk API
+    /// fields as `Account.Name` (a parent that is null in the first record takes its columns
+    /// from the SELECT list); `attributes` is left out. Every field is quoted, as Bulk API
     /// 2.0 writes its CSV; a null (or an empty parent) is an empty field; numbers and booleans
     /// are written as JSON has them; a child subquery is written as its JSON. Pages are
     /// fetched one ahead (see [`QueryOptions::prefetch`]), so memory stays at two pages.
@@ -53,7 +54,7 @@ impl Client {
             let cols = match &columns {
                 Some(c) => c,
                 None => {
-                    let c: Vec<String> = flat.iter().map(|(k, _)| k.clone()).collect();
+                    let c = columns_of(&flat, &select_list(soql));
                     write_header(&mut out, &c).map_err(io)?;
                     columns.insert(c)
                 }
@@ -64,9 +65,13 @@ impl Client {
                     line.push(b',');
                 }
                 // Records of one query share their fields' order: try the same place first.
+                // Field names are case-insensitive (a widened column is spelt as in the SELECT).
                 let raw = match flat.get(i) {
                     Some((k, v)) if k == col => Some(*v),
-                    _ => flat.iter().find(|(k, _)| k == col).map(|(_, v)| *v),
+                    _ => flat
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(col))
+                        .map(|(_, v)| *v),
                 };
                 if let Some(raw) = raw {
                     write_value(&mut line, raw.get()).map_err(bad)?;
@@ -82,6 +87,30 @@ impl Client {
         out.flush().map_err(io)?;
         Ok(n)
     }
+}
+
+/// The CSV's columns: the first record's fields, where a parent that is null in that record is
+/// widened to the SELECT list's fields under it (`Account` null: `Account.Name`,
+/// `Account.Industry`), so that later records' values for them still have a column.
+fn columns_of(first: &[(String, &RawValue)], select: &[String]) -> Vec<String> {
+    let mut columns = Vec::with_capacity(first.len());
+    for (key, raw) in first {
+        if raw.get() == "null" {
+            let prefix = format!("{}.", key.to_ascii_lowercase());
+            let before = columns.len();
+            for item in select {
+                // ASCII case folding keeps byte lengths, so `key.len()` is the dot's place.
+                if item.to_ascii_lowercase().starts_with(&prefix) {
+                    columns.push(format!("{key}{}", &item[key.len()..]));
+                }
+            }
+            if columns.len() > before {
+                continue;
+            }
+        }
+        columns.push(key.clone());
+    }
+    columns
 }
 
 /// A record's fields in order, as `(column, raw JSON)`, parents flattened; a null parent stays

@@ -81,3 +81,35 @@ fn the_same_csv_as_a_bulk_export() {
         .unwrap();
     assert!(rest == bulk, "REST and Bulk exports differ");
 }
+
+/// A first record whose parent is null does not cost the later records their parent fields:
+/// the header is widened to the SELECT list's fields under that parent.
+#[test]
+fn a_null_parent_in_the_first_record_keeps_the_parent_columns() {
+    let (org, sf) = org_and_client();
+    let acct = org.insert(
+        "Account",
+        serde_json::json!({"Name": "Acme", "Industry": "Energy"}),
+    );
+    org.insert("Contact", serde_json::json!({"LastName": "Aaa Orphan"}));
+    org.insert(
+        "Contact",
+        serde_json::json!({"LastName": "Bbb Member", "AccountId": acct}),
+    );
+    let mut out = Vec::new();
+    sf.query_csv(
+        "SELECT LastName, account.Name, Account.Industry FROM Contact \
+         WHERE LastName IN ('Aaa Orphan', 'Bbb Member') ORDER BY LastName",
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("\"LastName\",\"Account.Name\",\"Account.Industry\"")
+    );
+    assert_eq!(lines.next(), Some("\"Aaa Orphan\",,"));
+    assert_eq!(lines.next(), Some("\"Bbb Member\",\"Acme\",\"Energy\""));
+    assert_eq!(lines.next(), None);
+}
