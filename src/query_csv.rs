@@ -3,12 +3,19 @@
 
 use std::io::Write;
 
+use std::borrow::Cow;
+
+use serde::de::{MapAccess, Visitor};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::query::QueryOptions;
-use crate::query_page::{is_record, Fields};
 use crate::Client;
+
+/// Parents nested deeper than this in one record are refused: SOQL allows five levels of
+/// child-to-parent relationships, so only a broken or hostile server sends more.
+const MAX_PARENT_DEPTH: usize = 10;
 
 impl Client {
     /// Writes every record of a query to `out` as CSV and returns the number of records.
@@ -50,7 +57,8 @@ impl Client {
             let text = text?;
             let mut flat: Vec<(String, &RawValue)> = Vec::with_capacity(16);
             let bad = |e: serde_json::Error| Error::json("query_csv: cannot read a record", e);
-            flatten(text, "", &mut flat).map_err(bad)?;
+            let fields: Fields<'_> = serde_json::from_str(text).map_err(bad)?;
+            flatten(fields, "", 0, &mut flat).map_err(bad)?;
             let cols = match &columns {
                 Some(c) => c,
                 None => {
@@ -115,29 +123,93 @@ fn columns_of(first: &[(String, &RawValue)], select: &[String]) -> Vec<String> {
 
 /// A record's fields in order, as `(column, raw JSON)`, parents flattened; a null parent stays
 /// one `null` column, which the header's `Parent.Field` columns then find nothing under.
+/// Each object is parsed once, and parents at most [`MAX_PARENT_DEPTH`] deep.
 fn flatten<'a>(
-    json: &'a str,
+    fields: Fields<'a>,
     prefix: &str,
+    depth: usize,
     out: &mut Vec<(String, &'a RawValue)>,
 ) -> serde_json::Result<()> {
-    let fields: Fields<'a> = serde_json::from_str(json)?;
     for (name, raw) in fields.0 {
         if name == "attributes" {
             continue;
         }
         let full = if prefix.is_empty() {
-            name.to_string()
+            name.into_owned()
         } else {
             format!("{prefix}.{name}")
         };
         let text = raw.get();
-        if text.starts_with('{') && is_record(text) {
-            flatten(text, &full, out)?;
-        } else {
-            out.push((full, raw));
+        // A parent record is an object with `attributes`; any other value is one column.
+        let parent = text
+            .starts_with('{')
+            .then(|| serde_json::from_str::<Fields<'a>>(text).ok())
+            .flatten()
+            .filter(|f| f.0.iter().any(|(k, _)| k == "attributes"));
+        match parent {
+            Some(_) if depth >= MAX_PARENT_DEPTH => {
+                return Err(serde::de::Error::custom(format!(
+                    "{full}: parents nested more than {MAX_PARENT_DEPTH} deep (SOQL allows 5)"
+                )))
+            }
+            Some(inner) => flatten(inner, &full, depth + 1, out)?,
+            None => out.push((full, raw)),
         }
     }
     Ok(())
+}
+
+/// An object's members in document order, values left as raw JSON (no map in between). Keys
+/// are borrowed from the text unless they hold an escape.
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Fields<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    out.push((key, value));
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// A member's name: borrowed, or unescaped into a `String` when it holds an escape.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Key<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Key<'a>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> std::result::Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
 }
 
 /// One field's CSV text, quoted: strings unescaped, null empty, anything else as its JSON.

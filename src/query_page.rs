@@ -7,10 +7,6 @@
 
 use std::ops::Range;
 
-use serde::de::{MapAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::json_scan::{skip_blank, string_end, value_end};
 
 /// A query page: its text and where each record lies in it.
@@ -141,37 +137,6 @@ impl RawPage {
         parse: fn(&str) -> serde_json::Result<T>,
     ) -> Option<serde_json::Result<T>> {
         self.next_text().map(parse)
-    }
-}
-
-/// Whether a JSON object is a nested record (a parent relationship): it has `attributes`.
-pub(crate) fn is_record(json: &str) -> bool {
-    serde_json::from_str::<Fields<'_>>(json)
-        .map(|f| f.0.iter().any(|(k, _)| *k == "attributes"))
-        .unwrap_or(false)
-}
-
-/// An object's members in document order, values left as raw JSON (no map in between).
-pub(crate) struct Fields<'a>(pub Vec<(&'a str, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Fields<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'a>, A::Error> {
-                let mut out = Vec::new();
-                while let Some(key) = map.next_key::<&'de str>()? {
-                    let value: &'de RawValue = map.next_value()?;
-                    out.push((key, value));
-                }
-                Ok(Fields(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
 

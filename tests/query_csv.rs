@@ -113,3 +113,53 @@ fn a_null_parent_in_the_first_record_keeps_the_parent_columns() {
     assert_eq!(lines.next(), Some("\"Bbb Member\",\"Acme\",\"Energy\""));
     assert_eq!(lines.next(), None);
 }
+
+/// A query page of one record, sent exactly as written.
+fn one_record_page(record: &str) -> sfrest_fake_org::Fault {
+    sfrest_fake_org::Fault::Status {
+        status: 200,
+        content_type: "application/json".into(),
+        body: format!(r#"{{"totalSize":1,"done":true,"records":[{record}]}}"#),
+    }
+}
+
+/// A record nested thousands of parents deep (SOQL allows five) is an error, quickly: not a
+/// stack overflow, nor minutes of re-parsing.
+#[test]
+fn parents_nested_too_deep_are_an_error() {
+    let (org, sf) = org_and_client();
+    let depth = 8000;
+    let record = format!(
+        "{}null{}",
+        r#"{"attributes":{"type":"Account"},"a":"#.repeat(depth),
+        "}".repeat(depth)
+    );
+    org.fail_next_on("/services/data/v66.0/query", 1, one_record_page(&record));
+    let started = std::time::Instant::now();
+    let err = sf
+        .query_csv("SELECT Id FROM Account", Vec::new())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("nested more than 10 deep"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+/// A member name written with an escape is the same name.
+#[test]
+fn an_escaped_member_name_is_read() {
+    let (org, sf) = org_and_client();
+    org.fail_next_on(
+        "/services/data/v66.0/query",
+        1,
+        one_record_page(r#"{"attributes":{"type":"Account"},"N\u0061me":"x","Id":"001"}"#),
+    );
+    let mut out = Vec::new();
+    sf.query_csv("SELECT Name, Id FROM Account", &mut out)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "\"Name\",\"Id\"\n\"x\",\"001\"\n"
+    );
+}
