@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::page_guard::PageGuard;
 use crate::request::Request;
 use crate::response::api_error;
+use crate::transfer::Transfer;
 use crate::Client;
 
 /// The first API version that has `resultPages`.
@@ -188,7 +189,7 @@ struct State {
     queue_base: usize,
     listing_done: bool,
     /// Pages downloaded (or failed), by index, waiting to be written.
-    ready: BTreeMap<usize, Result<(Vec<u8>, u64)>>,
+    ready: BTreeMap<usize, Result<Page>>,
     /// Index of the next page to write.
     written: usize,
     stop: bool,
@@ -209,13 +210,20 @@ impl Shared {
     }
 }
 
+/// How each page is fetched: `timeout` bounds its download; it may hold `max_bytes`.
+#[derive(Clone, Copy)]
+pub(crate) struct PageLimits {
+    pub timeout: Duration,
+    pub max_bytes: usize,
+}
+
 /// Downloads every listed page, `parallel` at a time, and writes them to `out` in order with
 /// the first page's header row only. Returns the number of records (`Sforce-NumberOfRecords`
 /// summed). `guard` counts them against what the job announced.
 pub(crate) fn download(
     mut pages: Pages,
     parallel: usize,
-    timeout: Duration,
+    limits: PageLimits,
     out: &mut dyn Write,
     guard: &mut PageGuard,
 ) -> Result<u64> {
@@ -235,7 +243,7 @@ pub(crate) fn download(
     let job_id = pages.job_id.clone();
     std::thread::scope(|scope| {
         for _ in 0..parallel {
-            scope.spawn(|| downloader(&shared, &client, parallel, timeout));
+            scope.spawn(|| downloader(&shared, &client, parallel, limits));
         }
         let result = write_in_order(&shared, &mut pages, parallel, out, guard);
         shared.lock().stop = true;
@@ -253,7 +261,7 @@ pub(crate) fn download(
 
 /// One downloader: takes the next page once it is within `parallel` of the writer, downloads
 /// it whole, hands it over.
-fn downloader(shared: &Shared, client: &Client, parallel: usize, timeout: Duration) {
+fn downloader(shared: &Shared, client: &Client, parallel: usize, limits: PageLimits) {
     loop {
         let (index, url) = {
             let mut st = shared.lock();
@@ -276,32 +284,90 @@ fn downloader(shared: &Shared, client: &Client, parallel: usize, timeout: Durati
                 st = shared.wait(st);
             }
         };
-        let result = fetch_page(client, &url, timeout);
+        let result = fetch_page(client, &url, limits);
         let mut st = shared.lock();
         st.ready.insert(index, result);
         shared.changed.notify_all();
     }
 }
 
-/// One result page, whole, and its `Sforce-NumberOfRecords` (else the records counted in it).
-/// A page holding far more records than it announces is an error.
-fn fetch_page(client: &Client, url: &str, timeout: Duration) -> Result<(Vec<u8>, u64)> {
-    let mut body = Vec::new();
-    let (reply, shown) = client.call_streaming("GET", url, &[], None, Some(&mut body), timeout)?;
+/// A CSV download of the Bulk API: `timeout` bounds the whole of it and, as a page may take
+/// the org a while to produce, the wait for its first byte too. A failure before anything was
+/// written is retried as any GET ([`Client::download`]).
+pub(crate) fn csv_transfer<'a>(
+    path: &'a str,
+    params: &'a [(&'a str, &'a str)],
+    timeout: Duration,
+) -> Transfer<'a> {
+    Transfer {
+        method: "GET",
+        path,
+        params,
+        headers: &[("Accept", "text/csv")],
+        idle: timeout,
+        whole: timeout,
+    }
+}
+
+/// One result page, whole: its body, the number to report (`Sforce-NumberOfRecords`, else the
+/// records counted in it), and the number to count against the job (the larger of the two, so
+/// that a page announcing fewer rows than it holds still counts them). A page holding far more
+/// records than it announces, or more than `limits.max_bytes`, is an error.
+fn fetch_page(client: &Client, url: &str, limits: PageLimits) -> Result<Page> {
+    let mut body = Capped {
+        bytes: Vec::new(),
+        max: limits.max_bytes,
+    };
+    let (_, reply, shown) = client.download(&csv_transfer(url, &[], limits.timeout), &mut body)?;
     if !(200..300).contains(&reply.status) {
         return Err(api_error("GET", &shown, &reply));
     }
+    let body = body.bytes;
     let announced = reply
         .header("sforce-numberofrecords")
         .and_then(|n| n.trim().parse().ok());
     let records = crate::bulk::csv_records(&body);
     crate::page_guard::check_page(&shown, announced, records)?;
-    Ok((body, announced.unwrap_or(records)))
+    Ok(Page {
+        body,
+        reported: announced.unwrap_or(records),
+        counted: announced.unwrap_or(0).max(records),
+    })
+}
+
+/// A downloaded page (see [`fetch_page`]).
+struct Page {
+    body: Vec<u8>,
+    reported: u64,
+    counted: u64,
+}
+
+/// A page's bytes, refused past `max` (pages downloaded at once wait their turn in memory).
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.max {
+            return Err(std::io::Error::other(format!(
+                "a result page of over {} bytes (Bulk::max_page_bytes) cannot be held in memory while pages are downloaded at once; raise that limit, or read the pages one at a time with parallel_downloads(1), which streams each",
+                self.max
+            )));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What the writer does next.
 enum Step {
-    Write(Result<(Vec<u8>, u64)>),
+    Write(Result<Page>),
     List,
     Done,
 }
@@ -344,8 +410,12 @@ fn write_in_order(
                 shared.changed.notify_all();
             }
             Step::Write(page) => {
-                let (body, count) = page?;
-                guard.received(count)?;
+                let Page {
+                    body,
+                    reported,
+                    counted,
+                } = page?;
+                guard.received(counted)?;
                 let first = shared.lock().written == 0;
                 let rows = if first {
                     &body[..]
@@ -360,7 +430,7 @@ fn write_in_order(
                     source: e,
                 })?;
                 drop(body);
-                total = total.saturating_add(count);
+                total = total.saturating_add(reported);
                 shared.lock().written += 1;
                 shared.changed.notify_all();
             }

@@ -230,8 +230,8 @@ pub struct ReadmeDoctests;
 
 pub use builder::ClientBuilder;
 pub use bulk::{
-    Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PARALLEL_DOWNLOADS,
-    DEFAULT_POLL_FIRST, DEFAULT_POLL_MAX,
+    Bulk, IngestJob, JobInfo, QueryJob, DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_PARALLEL_DOWNLOADS, DEFAULT_POLL_FIRST, DEFAULT_POLL_MAX,
 };
 pub use call_response::Response;
 pub use changes::{Changes, FIRST_RUN_HOURS};

@@ -357,3 +357,59 @@ fn no_warm_up_for_a_quick_job_or_one_page_at_a_time() {
         .unwrap();
     assert_eq!(count(&org, "/services/data/"), 0);
 }
+
+/// A result page answered 503 once is fetched again (as any GET), whether the pages are read
+/// one at a time or at once: the export does not fail for one transient error.
+#[test]
+fn a_page_answered_503_once_is_fetched_again() {
+    let (org, sf) = paged_org();
+    let mut expected = Vec::new();
+    fast(&sf).query(SOQL, &mut expected).unwrap();
+    for parallel in [1, 4] {
+        let job = fast(&sf)
+            .parallel_downloads(parallel)
+            .start_query(SOQL, false)
+            .unwrap()
+            .wait()
+            .unwrap();
+        let path = format!("/services/data/v66.0/jobs/query/{}/results", job.info().id);
+        org.fail_next_on(
+            &path,
+            1,
+            Fault::Status {
+                status: 503,
+                content_type: "text/html".into(),
+                body: "<html>Service Unavailable</html>".into(),
+            },
+        );
+        org.clear_requests();
+        let mut out = Vec::new();
+        job.results(&mut out).unwrap();
+        assert_eq!(out, expected, "{parallel}: the same CSV");
+        assert_eq!(
+            count(&org, "/results"),
+            org.count("Account").div_ceil(300) + 1,
+            "{parallel}: one page fetched twice"
+        );
+    }
+}
+
+/// Pages downloaded at once wait their turn in memory, so one over `max_page_bytes` ends the
+/// export with an error naming the limit; read one at a time, the same page streams.
+#[test]
+fn a_page_over_max_page_bytes_is_an_error_naming_the_limit() {
+    let (_org, sf) = paged_org();
+    let err = fast(&sf)
+        .max_page_bytes(4_000)
+        .query(SOQL, Vec::new())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("Bulk::max_page_bytes"), "{text}");
+    assert!(text.contains("parallel_downloads(1)"), "{text}");
+    let n = fast(&sf)
+        .max_page_bytes(4_000)
+        .parallel_downloads(1)
+        .query(SOQL, Vec::new())
+        .unwrap();
+    assert!(n > 2_000);
+}

@@ -246,6 +246,43 @@ fn bulk_pages_far_beyond_the_processed_count_are_an_error() {
     }
 }
 
+/// Pages that announce no records (`Sforce-NumberOfRecords: 0`) while holding rows count by
+/// their rows against the job, whether read one at a time or listed by `resultPages`.
+#[test]
+fn pages_that_understate_their_rows_still_count_them() {
+    let (org, sf) = org_and_client();
+    for parallel in [1, 4] {
+        let (job, path) = finished_query_job(&sf, parallel);
+        let processed = job.info().number_records_processed as usize;
+        let rows = 2_000;
+        let pages = (2 * processed + 2_000) / rows + 2;
+        if parallel > 1 {
+            let listed: Vec<_> = (0..pages)
+                .map(|i| json!({"resultUrl": format!("{path}?locator=L{i}")}))
+                .collect();
+            org.fail_next_on(
+                &path.replace("/results", "/resultPages"),
+                1,
+                Fault::Json {
+                    status: 200,
+                    body: json!({"resultPages": listed, "nextRecordsUrl": null, "done": true}),
+                },
+            );
+            org.fail_next_on(&path, pages, csv_page("null", 0, rows));
+        } else {
+            for i in 0..pages {
+                org.fail_next_on(&path, 1, csv_page(&format!("L{}", i + 1), 0, rows));
+            }
+        }
+        let err = within_a_minute(move || job.results(std::io::sink()).unwrap_err());
+        assert!(
+            matches!(&err, Error::Unexpected { message } if message.contains(&format!("announced {processed} records"))),
+            "{parallel}: {err:?}"
+        );
+        org.clear_faults();
+    }
+}
+
 #[test]
 fn rotations_are_cleared() {
     let (org, sf) = org_and_client();

@@ -29,6 +29,10 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 95 * 1000 * 1000;
 /// result pages: a job done sooner most likely has one page.
 const WARM_UP_AFTER: Duration = Duration::from_secs(1);
 
+/// The most one query result page may hold in memory while pages are downloaded at once, by
+/// default (see [`Bulk::max_page_bytes`]): 1 GiB.
+pub const DEFAULT_MAX_PAGE_BYTES: usize = 1 << 30;
+
 /// Result pages of a query job downloaded at once, by default (see [`Bulk::parallel_downloads`]).
 pub const DEFAULT_PARALLEL_DOWNLOADS: usize = 4;
 
@@ -81,6 +85,7 @@ pub struct Bulk {
     max_upload_bytes: usize,
     max_records: Option<u64>,
     parallel: usize,
+    max_page_bytes: usize,
 }
 
 impl Client {
@@ -110,6 +115,7 @@ impl Client {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_records: None,
             parallel: DEFAULT_PARALLEL_DOWNLOADS,
+            max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
         }
     }
 }
@@ -164,6 +170,17 @@ impl Bulk {
     /// `Sforce-Locator`, as do API versions before 58.0. Default 4 ([`DEFAULT_PARALLEL_DOWNLOADS`]).
     pub fn parallel_downloads(mut self, n: usize) -> Self {
         self.parallel = n.clamp(1, 64);
+        self
+    }
+
+    /// The most one result page may hold while pages are downloaded at once: each waits its
+    /// turn in memory, so a larger page (a broken or hostile server's, or one of very wide
+    /// records) ends the export with an error naming this limit instead of exhausting memory.
+    /// Pages read one at a time (`parallel_downloads(1)`) stream to the writer and have no
+    /// such limit. Default 1 GiB ([`DEFAULT_MAX_PAGE_BYTES`]); memory then stays under
+    /// `parallel_downloads` times this.
+    pub fn max_page_bytes(mut self, bytes: usize) -> Self {
+        self.max_page_bytes = bytes.max(1);
         self
     }
 
@@ -420,7 +437,9 @@ impl Bulk {
             .map_err(|e| Error::json(format!("GET {shown}: cannot read the job info"), e))
     }
 
-    /// Streams one CSV resource into `out`, dropping its header row unless `keep_header`.
+    /// Streams one CSV resource into `out`, dropping its header row unless `keep_header`. A
+    /// failure before anything was written is retried as any GET (see [`Client::download`]'s
+    /// rules); the transfer timeout bounds it all.
     fn download(
         &self,
         path: &str,
@@ -429,13 +448,9 @@ impl Bulk {
         keep_header: bool,
     ) -> Result<ResultPage> {
         let mut sink = HeaderFilter::new(out, keep_header);
-        let (reply, shown) = self.client.call_streaming(
-            "GET",
-            path,
-            params,
-            None,
-            Some(&mut sink),
-            self.transfer_timeout,
+        let (_, reply, shown) = self.client.download(
+            &crate::bulk_pages::csv_transfer(path, params, self.transfer_timeout),
+            &mut sink,
         )?;
         if !(200..300).contains(&reply.status) {
             return Err(api_error("GET", &shown, &reply));

@@ -64,7 +64,10 @@ impl QueryJob {
                 let total = crate::bulk_pages::download(
                     pages,
                     bulk.parallel,
-                    bulk.transfer_timeout,
+                    crate::bulk_pages::PageLimits {
+                        timeout: bulk.transfer_timeout,
+                        max_bytes: bulk.max_page_bytes,
+                    },
                     &mut out,
                     &mut self.guard(),
                 )?;
