@@ -199,8 +199,9 @@ impl ClientBuilder {
     /// honouring `Retry-After`, within the call's timeout. A call is made again exactly when
     /// its error would say [`Error::is_retryable`](crate::Error::is_retryable) (a connection
     /// reset, 502, 503, 504, an HTML error page, `SERVER_UNAVAILABLE`, `UNABLE_TO_LOCK_ROW`;
-    /// never TLS or DNS failures, protocol violations or the daily limit). `0` turns retries
-    /// off. Default 3.
+    /// never TLS or DNS failures, protocol violations or the daily limit). A timed-out call is
+    /// not made again: each attempt has all of the call's remaining time, so a timeout leaves
+    /// none. `0` turns retries off. Default 3.
     pub fn max_retries(mut self, n: u32) -> Self {
         self.config.retry.max_retries = n;
         self

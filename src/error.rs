@@ -323,7 +323,8 @@ impl Error {
     ///
     /// The client's own retries (see `ClientBuilder::max_retries`) make a call again exactly
     /// when this is true, for GET calls (and writes with `retry_writes`), while attempts and
-    /// the call's timeout allow.
+    /// the call's timeout allow. A timeout is therefore never retried within the call (each
+    /// attempt has all of the call's remaining time); true here means a later call may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,

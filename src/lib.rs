@@ -6,7 +6,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! sfrest = "0.1"
+//! sfrest = { path = "../sfrest" }   # a checkout (or git = "..."); once on crates.io: sfrest = "0.1"
 //! serde = { version = "1", features = ["derive"] }   # for your own record types
 //! serde_json = "1"
 //! ```

@@ -87,7 +87,7 @@ impl QueryOptions {
 /// A page being fetched on a thread of its own: the page and the path to show in errors.
 type Fetch = JoinHandle<Result<(RawPage, String)>>;
 
-/// The records of a query, fetched a page at a time as the iteration reaches them.
+/// The records of a query, fetched a page at a time, one page ahead of the iteration.
 ///
 /// While you work through a page, the next one is already being fetched (see
 /// [`QueryOptions::prefetch`]): at most two pages are held in memory, as JSON text, and each
@@ -310,8 +310,10 @@ impl<T> std::fmt::Debug for QueryIter<T> {
 }
 
 impl Client {
-    /// The records of a query, one at a time, fetching each next page only when it is reached.
-    /// Memory stays at one page whatever the number of records.
+    /// The records of a query, one at a time. While you work through a page, the next one is
+    /// fetched ahead ([`QueryOptions::prefetch`], on by default; off, each page is fetched when
+    /// it is reached). Memory stays at two pages (one with prefetch off) whatever the number of
+    /// records.
     ///
     /// ```no_run
     /// # let sf = sfrest::Client::from_env()?;
@@ -345,7 +347,7 @@ impl Client {
     }
 
     /// Every record of a query, all pages, in one `Vec`. For large results prefer
-    /// [`Client::query_iter`], which holds one page at a time.
+    /// [`Client::query_iter`], which holds at most two pages at a time.
     pub fn query_all(&self, soql: &str) -> Result<Vec<Value>> {
         self.query_iter(soql)?.collect()
     }

@@ -196,16 +196,34 @@ impl SObject {
     }
 
     /// Creates records through sObject Collections, 200 a call; results in input order.
+    ///
+    /// Each call is bounded by the write timeout
+    /// ([`ClientBuilder::write_timeout`](crate::ClientBuilder::write_timeout), default 10 s) and
+    /// is not made again after a failure (unless
+    /// [`retry_writes`](crate::ClientBuilder::retry_writes)): raise the timeout for objects
+    /// whose triggers make a save of 200 records slow.
     pub fn create_many<B: Serialize>(&self, records: &[B]) -> Result<Vec<RecordResult>> {
         self.collection_write("POST", "composite/sobjects".to_string(), records)
     }
 
     /// Updates records (each carries its `Id`) through sObject Collections, 200 a call.
+    ///
+    /// Each call is bounded by the write timeout
+    /// ([`ClientBuilder::write_timeout`](crate::ClientBuilder::write_timeout), default 10 s) and
+    /// is not made again after a failure (unless
+    /// [`retry_writes`](crate::ClientBuilder::retry_writes)): raise the timeout for objects
+    /// whose triggers make a save of 200 records slow.
     pub fn update_many<B: Serialize>(&self, records: &[B]) -> Result<Vec<RecordResult>> {
         self.collection_write("PATCH", "composite/sobjects".to_string(), records)
     }
 
     /// Upserts records on an external id field through sObject Collections, 200 a call.
+    ///
+    /// Each call is bounded by the write timeout
+    /// ([`ClientBuilder::write_timeout`](crate::ClientBuilder::write_timeout), default 10 s) and
+    /// is not made again after a failure (unless
+    /// [`retry_writes`](crate::ClientBuilder::retry_writes)): raise the timeout for objects
+    /// whose triggers make a save of 200 records slow.
     pub fn upsert_many<B: Serialize>(
         &self,
         ext_id_field: &str,
@@ -220,6 +238,12 @@ impl SObject {
     }
 
     /// Deletes records by id through sObject Collections, 200 a call.
+    ///
+    /// Each call is bounded by the write timeout
+    /// ([`ClientBuilder::write_timeout`](crate::ClientBuilder::write_timeout), default 10 s) and
+    /// is not made again after a failure (unless
+    /// [`retry_writes`](crate::ClientBuilder::retry_writes)): raise the timeout for objects
+    /// whose triggers make a save of 200 records slow.
     pub fn delete_many(&self, ids: &[&str]) -> Result<Vec<RecordResult>> {
         let flag = if self.all_or_none { "true" } else { "false" };
         let chunks: Vec<&[&str]> = ids.chunks(COLLECTION_SIZE).collect();

@@ -63,8 +63,9 @@ impl IngestJob {
     }
 
     /// Polls with backoff until every job is `JobComplete`; a `Failed` or `Aborted` job is
-    /// [`Error::JobFailed`], running past the wait timeout is [`Error::JobTimeout`] (the jobs
-    /// keep running in the org). Polls that fail in a way a retry may cure (maintenance pages,
+    /// [`Error::JobFailed`] (for an input cut into several jobs, [`Error::Partial`] whose source
+    /// is the `JobFailed` and whose `job_ids` are every job's), running past the wait timeout is
+    /// [`Error::JobTimeout`] (the jobs keep running in the org). Polls that fail in a way a retry may cure (maintenance pages,
     /// broken connections, timeouts: [`Error::is_retryable`]) are made again with backoff until
     /// the wait timeout; no poll outlives it. Any other error is [`Error::JobWait`], which
     /// names the job ids to re-attach with. Progress goes to `log::info!`.
