@@ -12,6 +12,10 @@ use crate::error::{Error, Result};
 /// a REST query (2,000), so that a count that is off by a little never stops a good export.
 const SLACK: u64 = 2_000;
 
+/// Pages that bring no record yet name a next page, accepted before the chain is called
+/// endless whatever the count announced (Salesforce never sends such a page).
+const MAX_EMPTY_PAGES: u64 = 2_000;
+
 /// Follows one chain of pages. `what` names the pointer in errors ("nextRecordsUrl",
 /// "Sforce-Locator"); `source` names the chain ("the query", "bulk query job 750...").
 ///
@@ -31,6 +35,7 @@ pub(crate) struct PageGuard {
     expected: Option<u64>,
     received: u64,
     pages: u64,
+    empty_pages: u64,
 }
 
 impl PageGuard {
@@ -43,13 +48,15 @@ impl PageGuard {
             expected: None,
             received: 0,
             pages: 0,
+            empty_pages: 0,
         }
     }
 
     /// The number of records the server announced for the whole chain (`totalSize`,
-    /// `numberRecordsProcessed`); the last announcement counts.
+    /// `numberRecordsProcessed`); the lowest announcement counts, so that pages cannot raise
+    /// the bound as they go.
     pub fn expect(&mut self, total: u64) {
-        self.expected = Some(total);
+        self.expected = Some(self.expected.map_or(total, |e| e.min(total)));
     }
 
     /// The most records accepted before the chain is called endless: twice the announced
@@ -60,10 +67,22 @@ impl PageGuard {
     }
 
     /// Counts a page of `records` records. A page that brings none still counts as one, so that
-    /// a chain of empty pages is bounded too. Fails when the total goes past [`Self::limit`].
+    /// a chain of empty pages is bounded too. Fails when the total goes past [`Self::limit`],
+    /// or after [`MAX_EMPTY_PAGES`] empty pages whatever was announced.
     pub fn received(&mut self, records: u64) -> Result<()> {
         self.pages += 1;
         self.received = self.received.saturating_add(records.max(1));
+        if records == 0 {
+            self.empty_pages += 1;
+            if self.empty_pages > MAX_EMPTY_PAGES {
+                return Err(Error::Unexpected {
+                    message: format!(
+                        "{} has sent {} pages without a record that each named a next page: stopped, as the pages may never end",
+                        self.source, self.empty_pages
+                    ),
+                });
+            }
+        }
         match (self.expected, self.limit()) {
             (Some(expected), Some(limit)) if self.received > limit => Err(Error::Unexpected {
                 message: format!(
@@ -136,6 +155,24 @@ mod tests {
         let mut g = PageGuard::new("Sforce-Locator", "x");
         g.received(u64::MAX).unwrap();
         g.received(u64::MAX).unwrap();
+    }
+
+    #[test]
+    fn a_huge_or_rising_count_does_not_unbound_the_chain() {
+        let mut g = PageGuard::new("nextRecordsUrl", "the query");
+        g.expect(u64::MAX);
+        for _ in 0..MAX_EMPTY_PAGES {
+            g.received(0).unwrap();
+        }
+        assert!(g
+            .received(0)
+            .unwrap_err()
+            .to_string()
+            .contains("without a record"));
+        let mut g = PageGuard::new("nextRecordsUrl", "the query");
+        g.expect(10);
+        g.expect(1_000_000);
+        assert_eq!(g.limit(), Some(2020));
     }
 
     #[test]

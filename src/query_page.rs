@@ -9,6 +9,11 @@ use std::ops::Range;
 
 use crate::json_scan::{skip_blank, string_end, value_end};
 
+/// The most records one query page may hold: Salesforce sends at most 2,000 a page, and each
+/// record costs this page 16 bytes of bookkeeping before any is read, so a page of millions
+/// of tiny records is refused instead.
+const MAX_RECORDS_PER_PAGE: usize = 10_000;
+
 /// A query page: its text and where each record lies in it.
 pub(crate) struct RawPage {
     text: String,
@@ -18,6 +23,8 @@ pub(crate) struct RawPage {
     /// `totalSize`, when the page has it.
     pub total_size: Option<u64>,
     pub next_records_url: Option<String>,
+    /// Set when the cut stopped at [`MAX_RECORDS_PER_PAGE`].
+    overfull: bool,
 }
 
 impl RawPage {
@@ -29,6 +36,7 @@ impl RawPage {
             at: 0,
             total_size: None,
             next_records_url: None,
+            overfull: false,
         }
     }
 
@@ -40,6 +48,11 @@ impl RawPage {
         })?;
         let mut page = RawPage::empty();
         if page.outline(&text).is_none() {
+            if page.overfull {
+                return Err(<serde_json::Error as serde::de::Error>::custom(format!(
+                    "the page holds more than {MAX_RECORDS_PER_PAGE} records (Salesforce sends at most 2,000)"
+                )));
+            }
             // Let serde_json say what is wrong, and where.
             serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
             return Err(<serde_json::Error as serde::de::Error>::custom(
@@ -103,6 +116,10 @@ impl RawPage {
             return Some(i + 1);
         }
         loop {
+            if self.records.len() == MAX_RECORDS_PER_PAGE {
+                self.overfull = true;
+                return None;
+            }
             let end = value_end(b, i)?;
             self.records.push(i..end);
             i = skip_blank(b, end);
@@ -143,6 +160,21 @@ impl RawPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_of_more_records_than_salesforce_sends_is_refused() {
+        let ok = format!(
+            r#"{{"records":[{}1]}}"#,
+            "1,".repeat(MAX_RECORDS_PER_PAGE - 1)
+        );
+        assert_eq!(
+            RawPage::parse(ok.into_bytes()).unwrap().len(),
+            MAX_RECORDS_PER_PAGE
+        );
+        let over = format!(r#"{{"records":[{}1]}}"#, "1,".repeat(MAX_RECORDS_PER_PAGE));
+        let e = RawPage::parse(over.into_bytes()).err().unwrap();
+        assert!(e.to_string().contains("more than 10000 records"), "{e}");
+    }
 
     const PAGE: &str = r#"{"totalSize":3,"done":false,"nextRecordsUrl":"/services/data/v66.0/query/01g-2",
         "records":[{"attributes":{"type":"Contact","url":"/x"},"Name":"Zoë","Id":"003A",

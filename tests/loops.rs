@@ -283,6 +283,70 @@ fn pages_that_understate_their_rows_still_count_them() {
     }
 }
 
+/// A totalSize that rises with every page does not raise the bound: the first (lowest)
+/// announcement counts.
+#[test]
+fn a_rising_total_size_does_not_raise_the_bound() {
+    let (org, sf) = org_and_client();
+    let pages: Vec<Fault> = (1..=5u64)
+        .map(|i| {
+            page(
+                100 * 10u64.pow(i as u32),
+                1_500,
+                Some(&format!("{QUERY}/01gF0000000001-{}", i * 1500)),
+            )
+        })
+        .collect();
+    org.answer_in_turn_on(QUERY, pages);
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains("announced 1000 records")),
+        "{err:?}"
+    );
+}
+
+/// Empty pages that each name a next page end the chain whatever totalSize says.
+#[test]
+fn empty_pages_end_even_under_a_huge_total_size() {
+    let (org, sf) = org_and_client();
+    let pages: Vec<Fault> = (0..2_100)
+        .map(|i| page(u64::MAX, 0, Some(&format!("{QUERY}/01gG0000000001-{i}"))))
+        .collect();
+    org.answer_in_turn_on(QUERY, pages);
+    let err = within_a_minute(move || sf.query_all("SELECT Id FROM Account").unwrap_err());
+    assert!(
+        matches!(&err, Error::Unexpected { message } if message.contains("without a record")),
+        "{err:?}"
+    );
+    assert!(calls(&org, QUERY) <= 2_001);
+}
+
+/// The results of a query job still running are refused before any page is asked for: the
+/// job is looked up, and its count will bound the pages once it is complete.
+#[test]
+fn results_of_a_running_job_are_refused() {
+    let (org, sf) = org_and_client();
+    org.set_bulk_polls_until_complete(0);
+    org.set_bulk_query_time(Duration::from_secs(30));
+    let job = sf
+        .bulk()
+        .parallel_downloads(1)
+        .start_query("SELECT Id FROM Account", false)
+        .unwrap();
+    org.clear_requests();
+    let err = job.results(std::io::sink()).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { message } if message.contains("JobComplete")),
+        "{err:?}"
+    );
+    assert_eq!(
+        calls(&org, "/services/data/v66.0/jobs/query"),
+        1,
+        "one look-up"
+    );
+    assert!(org.requests().iter().all(|r| !r.path.ends_with("/results")));
+}
+
 #[test]
 fn rotations_are_cleared() {
     let (org, sf) = org_and_client();

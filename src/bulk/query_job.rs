@@ -57,7 +57,27 @@ impl QueryJob {
     /// records than the job's `numberRecordsProcessed` or the page's `Sforce-NumberOfRecords`
     /// (over twice as many, plus 2,000), end the export with [`Error::Unexpected`] before any
     /// further call.
+    ///
+    /// A job not known to be `JobComplete` is looked up first (one call): its results can be
+    /// read only once it is (Salesforce's rule), and its record count then bounds the pages.
+    /// Still running, it is [`Error::InvalidArgument`]: [`QueryJob::wait`] first.
     pub fn results<W: Write>(&self, mut out: W) -> Result<u64> {
+        if self.info.state != "JobComplete" {
+            let info = self.bulk.get_info("query", &self.info.id)?;
+            if info.state != "JobComplete" {
+                return Err(Error::InvalidArgument {
+                    message: format!(
+                        "bulk query job {} is {}: its results can be read once it is JobComplete (wait for it first)",
+                        info.id, info.state
+                    ),
+                });
+            }
+            return QueryJob {
+                bulk: self.bulk.clone(),
+                info,
+            }
+            .results(out);
+        }
         let bulk = &self.bulk;
         if bulk.pages_in_parallel() {
             if let Some(pages) = crate::bulk_pages::Pages::start(&bulk.client, &self.info.id)? {
@@ -84,9 +104,8 @@ impl QueryJob {
     fn guard(&self) -> PageGuard {
         let mut guard =
             PageGuard::new("Sforce-Locator", format!("bulk query job {}", self.info.id));
-        if self.info.state == "JobComplete" {
-            guard.expect(self.info.number_records_processed);
-        }
+        // `results` reads only complete jobs.
+        guard.expect(self.info.number_records_processed);
         guard
     }
 
