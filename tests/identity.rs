@@ -34,6 +34,32 @@ fn identity_reads_the_login_answers_identity_url_on_the_login_host() {
     assert_eq!(auth, format!("Bearer {}", sf.access_token().expose()));
 }
 
+/// A login through the My Domain (the client credentials flow's only host) gets an identity
+/// URL on the My Domain, as Salesforce answers, and `identity` reads it there.
+#[test]
+fn a_my_domain_login_reads_its_identity_on_the_my_domain() {
+    let org = FakeOrg::start();
+    let c = org.credentials();
+    let sf = Client::builder()
+        .login_url(org.my_domain_url())
+        .client_id(c.client_id)
+        .client_secret(c.client_secret)
+        .build()
+        .unwrap();
+    org.clear_requests();
+    let me = sf.identity().unwrap();
+    assert_eq!(me["organization_id"], org.org_id());
+    let sent = org.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].host, sfrest_fake_org::Host::MyDomain);
+    assert!(sent[0].path.starts_with("/id/"), "{}", sent[0].path);
+    assert!(
+        me["id"].as_str().unwrap().starts_with(&org.my_domain_url()),
+        "{}",
+        me["id"]
+    );
+}
+
 #[test]
 fn a_bare_access_token_reads_userinfo() {
     let org = FakeOrg::start();

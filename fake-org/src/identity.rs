@@ -90,7 +90,11 @@ pub(crate) fn id(org: &Org, req: &RecordedRequest, org_id: &str, user_id: &str) 
         return text(404, "Bad_Id");
     }
     let c = &org.creds;
-    let id = format!("{}/id/{}/{}", org.login_url, org.org_id18(), org.user_id);
+    let base = match req.host {
+        crate::Host::Login => &org.login_url,
+        crate::Host::MyDomain => &org.my_domain_url,
+    };
+    let id = format!("{base}/id/{}/{}", org.org_id18(), org.user_id);
     let body = json!({
         "id": id,
         "asserted_user": true,

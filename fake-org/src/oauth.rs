@@ -45,16 +45,16 @@ pub(crate) fn token(org: &Org, req: &RecordedRequest) -> Response {
     let params = parse_form(&String::from_utf8_lossy(&req.body));
     let client = client_of(&params, req);
     match param(&params, "grant_type").unwrap_or("") {
-        "password" => password(org, &params, &client),
+        "password" => password(org, &params, &client, req.host),
         "client_credentials" if req.host == Host::Login => {
             Response::oauth_error("invalid_grant", "request not supported on this domain")
         }
         "client_credentials" => match check_client(org, &client) {
             Err(resp) => resp,
-            Ok(()) => success(org, Some("api"), true),
+            Ok(()) => success(org, Some("api"), true, req.host),
         },
-        "refresh_token" => refresh(org, &params, &client),
-        JWT_BEARER => jwt_bearer(org, &params),
+        "refresh_token" => refresh(org, &params, &client, req.host),
+        JWT_BEARER => jwt_bearer(org, &params, req.host),
         _ => unsupported(),
     }
 }
@@ -98,7 +98,7 @@ fn check_client(org: &Org, client: &Client) -> Result<(), Response> {
     Ok(())
 }
 
-fn password(org: &Org, params: &[(String, String)], client: &Client) -> Response {
+fn password(org: &Org, params: &[(String, String)], client: &Client, host: Host) -> Response {
     if let Err(resp) = check_client(org, client) {
         return resp;
     }
@@ -113,13 +113,13 @@ fn password(org: &Org, params: &[(String, String)], client: &Client) -> Response
     let password_ok =
         given == with_token || (org.trusted_ip.load(Ordering::Relaxed) && given == c.password);
     if username_ok && password_ok {
-        success(org, None, true)
+        success(org, None, true, host)
     } else {
         auth_failure()
     }
 }
 
-fn refresh(org: &Org, params: &[(String, String)], client: &Client) -> Response {
+fn refresh(org: &Org, params: &[(String, String)], client: &Client, host: Host) -> Response {
     if client.id.as_deref() != Some(org.creds.client_id.as_str()) {
         return Response::oauth_error("invalid_client_id", "client identifier invalid");
     }
@@ -148,7 +148,7 @@ fn refresh(org: &Org, params: &[(String, String)], client: &Client) -> Response 
             Response::oauth_error("invalid_grant", "expired access/refresh token")
         }
         _ if !known => Response::oauth_error("invalid_grant", "expired access/refresh token"),
-        Outcome::Keep => success(org, Some("refresh_token api"), true),
+        Outcome::Keep => success(org, Some("refresh_token api"), true, host),
         Outcome::Rotate(chain) => {
             lock(&org.refresh_tokens).remove(presented);
             let next = org.new_refresh_token();
@@ -160,22 +160,24 @@ fn refresh(org: &Org, params: &[(String, String)], client: &Client) -> Response 
                 Some("refresh_token api"),
                 true,
                 Some(&next),
+                host,
             )
         }
     }
 }
 
 /// The JWT bearer grant: no `signature` or `issued_at` in the answer.
-fn jwt_bearer(org: &Org, params: &[(String, String)]) -> Response {
+fn jwt_bearer(org: &Org, params: &[(String, String)], host: Host) -> Response {
     match crate::jwt::check(org, param(params, "assertion")) {
-        Ok(()) => success(org, Some("api"), false),
+        Ok(()) => success(org, Some("api"), false, host),
         Err(resp) => resp,
     }
 }
 
 /// Issues a session and writes the token response (`signed`: with signature and issued_at).
-fn success(org: &Org, scope: Option<&str>, signed: bool) -> Response {
-    grant(org, org.new_access_token(), scope, signed, None)
+/// `host`: the host the token was asked of, which the identity URL names.
+fn success(org: &Org, scope: Option<&str>, signed: bool, host: Host) -> Response {
+    grant(org, org.new_access_token(), scope, signed, None, host)
 }
 
 /// Writes the token response for an access token already issued, with a new refresh token when
@@ -186,8 +188,15 @@ fn grant(
     scope: Option<&str>,
     signed: bool,
     refresh_token: Option<&str>,
+    host: Host,
 ) -> Response {
-    let id = format!("{}/id/{}/{}", org.login_url, org.org_id18(), org.user_id);
+    // The identity URL is on the host the token was asked of: a My Domain login's names the
+    // My Domain (as Salesforce's answers show), the generic login host's names that host.
+    let base = match host {
+        Host::Login => &org.login_url,
+        Host::MyDomain => &org.my_domain_url,
+    };
+    let id = format!("{base}/id/{}/{}", org.org_id18(), org.user_id);
     let issued_at = crate::time::now_ms().to_string();
     let signature = sign(&org.creds.client_secret, &id, &issued_at);
     let mut members = vec![
