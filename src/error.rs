@@ -37,6 +37,13 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Whether this `REQUEST_LIMIT_EXCEEDED` is a concurrent-request limit (`ConcurrentRequests`,
+    /// `ConcurrentPerOrgLongTxn`: too many calls running at once), which passes, rather than
+    /// the daily one (`TotalRequests`).
+    pub(crate) fn is_concurrency_limit(&self) -> bool {
+        self.error_code == "REQUEST_LIMIT_EXCEEDED" && self.message.contains("Concurrent")
+    }
+
     /// For `DUPLICATES_DETECTED`: the ids of the existing records the duplicate rule matched,
     /// in Salesforce's order (empty for other errors).
     pub fn duplicate_ids(&self) -> Vec<String> {
@@ -319,7 +326,9 @@ impl Error {
     /// retry cannot cure: TLS failures, DNS failures of any kind (an unknown host, and a
     /// temporary resolver failure such as `EAI_AGAIN` too), a request that cannot be sent, a
     /// response that breaks the HTTP protocol (such as headers over 64 KiB), any other API
-    /// error, and notably `REQUEST_LIMIT_EXCEEDED` (a daily limit).
+    /// error, and notably `REQUEST_LIMIT_EXCEEDED` for the daily limit (`TotalRequests Limit
+    /// exceeded.`). The same code for a concurrent-request limit (`ConcurrentRequests`,
+    /// `ConcurrentPerOrgLongTxn`: too many calls running at once in the org) is retryable.
     ///
     /// The client's own retries (see `ClientBuilder::max_retries`) make a call again exactly
     /// when this is true, for GET calls (and writes with `retry_writes`), while attempts and
@@ -338,7 +347,7 @@ impl Error {
             Error::Api { status, errors, .. } => {
                 let code = errors.first().map(|e| e.error_code.as_str());
                 if code == Some("REQUEST_LIMIT_EXCEEDED") {
-                    return false;
+                    return errors.first().is_some_and(|e| e.is_concurrency_limit());
                 }
                 matches!(status, 502..=504)
                     || matches!(code, Some("SERVER_UNAVAILABLE" | "UNABLE_TO_LOCK_ROW"))
@@ -444,6 +453,23 @@ mod tests {
         let text = api(403, "REQUEST_LIMIT_EXCEEDED").to_string();
         assert!(text.contains("api_usage()"), "{text}");
         assert!(text.starts_with("GET /services/data/v66.0/limits failed with 403"));
+    }
+
+    #[test]
+    fn a_concurrent_request_limit_is_not_the_daily_one() {
+        let mut e = api(403, "REQUEST_LIMIT_EXCEEDED");
+        if let Error::Api { errors, .. } = &mut e {
+            errors[0].message = "ConcurrentPerOrgLongTxn Limit exceeded".into();
+        }
+        let text = e.to_string();
+        assert!(text.contains("at once"), "{text}");
+        assert!(!text.contains("daily API request limit"), "{text}");
+        assert!(e.is_retryable());
+        if let Error::Api { errors, .. } = &mut e {
+            errors[0].message = "TotalRequests Limit exceeded.".into();
+        }
+        assert!(e.to_string().contains("daily"));
+        assert!(!e.is_retryable());
     }
 
     #[test]

@@ -79,8 +79,10 @@ impl fmt::Display for Error {
                     f.write_str(if i == 0 { ": " } else { "; " })?;
                     write!(f, "{e}")?;
                 }
-                if errors.iter().any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED") {
-                    f.write_str(". the org's daily API request limit is used up; retrying soon does not help: check usage with Client::limits() or Client::api_usage()")?;
+                match errors.iter().find(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED") {
+                    Some(e) if e.is_concurrency_limit() => f.write_str(". too many calls are running at once in the org (a concurrent-request limit, not the daily one, often long-running calls of other integrations); a retry after a short wait may succeed")?,
+                    Some(_) => f.write_str(". the org's daily API request limit is used up; retrying soon does not help: check usage with Client::limits() or Client::api_usage()")?,
+                    None => {}
                 }
                 Ok(())
             }
