@@ -37,14 +37,15 @@ fn main() {
     let accounts = sf.sobject("Account");
     let t = Instant::now();
     let read = match mode.as_str() {
-        "one" => ids
-            .iter()
-            .map(|id| {
-                accounts
+        "one" => {
+            for id in &ids {
+                let rec = accounts
                     .get(id, &[])
-                    .unwrap_or_else(|e| sfrest_bench::fail(&e))
-            })
-            .count(),
+                    .unwrap_or_else(|e| sfrest_bench::fail(&e));
+                std::hint::black_box(rec);
+            }
+            ids.len()
+        }
         "many" => accounts
             .get_many(&ids, &FIELDS)
             .unwrap_or_else(|e| sfrest_bench::fail(&e))
