@@ -86,7 +86,13 @@ impl Config {
     /// Applies the documented rule, then checks that the chosen flow has everything it needs.
     pub fn choose_flow(&self) -> Result<AuthFlow> {
         let (flow, reason) = if let Some(flow) = self.auth_flow {
-            (flow, format!("SF_AUTH_FLOW={}", flow.as_str()))
+            (
+                flow,
+                format!(
+                    "forced with SF_AUTH_FLOW={} (or ClientBuilder::auth_flow)",
+                    flow.as_str()
+                ),
+            )
         } else if self.access_token.is_some() {
             (
                 AuthFlow::AccessToken,
