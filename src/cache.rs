@@ -39,11 +39,18 @@ struct Entry {
     /// Fingerprint of the configured refresh token that `refresh_token` replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_origin: Option<String>,
+    /// Fingerprint of the refresh token configured when the session was saved: with the
+    /// refresh-token flow (no username in the key), a session is used only by a configuration
+    /// that still names that token, so another org's or user's token never finds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_of: Option<String>,
 }
 
 impl TokenCache {
     /// The cache for these settings, if `token_cache` is set. Entries are keyed by login URL,
-    /// client id and username, so two orgs or users never share a token.
+    /// client id and username, and with the refresh-token flow (no username) a session is
+    /// used only while the same refresh token is configured, so two orgs or users never share
+    /// a token.
     pub fn for_config(config: &Config) -> Option<TokenCache> {
         let path = config.token_cache.clone()?;
         let key = format!(
@@ -86,6 +93,13 @@ impl TokenCache {
         let file = self.read()?;
         crate::env::warn_if_readable_by_others(&self.path);
         let entry = file.sessions.get(&self.key)?;
+        if self.origin.is_some() && entry.session_of != self.origin {
+            log::info!(
+                "ignoring the cached session in {}: it was made with another refresh token than SF_REFRESH_TOKEN names",
+                self.path.display()
+            );
+            return None;
+        }
         match Session::ready(Secret::new(entry.access_token.clone()), &entry.instance_url) {
             Ok(mut session) => {
                 session.identity_url = entry.identity_url.clone();
@@ -129,6 +143,7 @@ impl TokenCache {
                 identity_url: session.identity_url.clone(),
                 refresh_token,
                 refresh_origin,
+                session_of: self.origin.clone(),
             },
         );
         if let Err(e) = write_atomically(&self.path, &file) {

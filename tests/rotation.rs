@@ -216,6 +216,41 @@ fn a_new_refresh_token_in_the_settings_wins_over_the_cached_one() {
     assert_eq!(tokens.last(), Some(&fresh), "{tokens:?}");
 }
 
+/// Two refresh tokens of the same connected app (another user, another org behind the same
+/// login host) share a cache file, but not a session: a configuration naming another token
+/// logs in with it instead of using the session the first one cached.
+#[test]
+fn another_refresh_token_never_gets_the_cached_session() {
+    let org = FakeOrg::start();
+    let first = org.issue_refresh_token();
+    let cache = temp_dir("other-token").join("tokens.json");
+    rotating_client(&org, &first, Some(&cache));
+    let logins = org.login_count();
+    org.revoke_refresh_tokens();
+    let err = Client::builder()
+        .login_url(org.login_url())
+        .client_id(org.credentials().client_id)
+        .refresh_token("a-token-nobody-issued")
+        .token_cache(&cache)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.error_code(), Some("invalid_grant"), "{err}");
+    // The first token's own session is still found by the first configuration.
+    let again = Client::builder()
+        .login_url(org.login_url())
+        .client_id(org.credentials().client_id)
+        .refresh_token(first.as_str())
+        .token_cache(&cache)
+        .build()
+        .unwrap();
+    again.limits().unwrap();
+    assert_eq!(
+        org.login_count(),
+        logins,
+        "the first token's cached session was used"
+    );
+}
+
 /// The job run by `two_runs_in_two_processes_share_the_rotated_token`: a plain
 /// `Client::from_env()` with the `.env` of its working directory. Does nothing unless started
 /// by that test.
