@@ -135,22 +135,41 @@ impl Client {
         };
         loop {
             let (url, shown) = self.target(&session, t.path, t.params)?;
+            // Retries and a re-login share the one budget: `t.whole` bounds it all.
+            let left = (started + t.whole).saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Timeout {
+                    method: t.method,
+                    path: shown,
+                    origin: session.origin.to_string(),
+                    setting: self.instance_setting(),
+                    after: t.whole,
+                });
+            }
             let bearer = bearer(&session);
             let headers = self.headers(&bearer, "*/*", t.headers);
-            let sent = self.inner.transport.send_timed(
-                Call {
-                    method: t.method,
-                    url: &url,
-                    path: &shown,
-                    headers: &headers,
-                    body: None,
-                    stream: None,
-                    sink: Some(&mut out),
-                    timeout: t.whole,
-                    setting: self.instance_setting(),
-                },
-                Some(t.idle),
-            );
+            let sent = self
+                .inner
+                .transport
+                .send_timed(
+                    Call {
+                        method: t.method,
+                        url: &url,
+                        path: &shown,
+                        headers: &headers,
+                        body: None,
+                        stream: None,
+                        sink: Some(&mut out),
+                        timeout: left,
+                        setting: self.instance_setting(),
+                    },
+                    Some(t.idle),
+                )
+                // What is left ran out: the whole transfer is what timed out.
+                .map_err(|e| match e {
+                    Error::Timeout { after, .. } if after == left => e.with_timeout(t.whole),
+                    e => e,
+                });
             if out.written > 0 {
                 let reply = sent.map_err(|e| {
                     let reason = format!(

@@ -375,6 +375,40 @@ fn a_slow_download_outlives_the_get_timeout_within_the_transfer_bound() {
     assert!(started.elapsed() > Duration::from_millis(1500));
 }
 
+/// A re-login (and any retry) spends the one transfer budget: the download that follows it
+/// gets what is left, not a fresh bound.
+#[test]
+fn a_relogin_during_a_download_stays_within_the_transfer_bound() {
+    let org = FakeOrg::start();
+    let sf = client_with(&org, Duration::from_secs(5), Duration::from_secs(3));
+    let path = "/services/data/v66.0/sobjects/Attachment/";
+    org.fail_next_on(
+        path,
+        1,
+        Fault::Json {
+            status: 401,
+            body: serde_json::json!([{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]),
+        },
+    );
+    // 100 bytes 50 ms apart: 5 s, never silent, longer than what the re-login leaves.
+    org.fail_next_on(path, 1, trickle(100, Duration::from_millis(50)));
+    org.delay("/services/oauth2/token", Duration::from_millis(1500));
+    let started = Instant::now();
+    let e = sf
+        .request("GET", "sobjects/Attachment/00P000000000000AAA/Body")
+        .download(&mut Vec::new())
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(3900),
+        "{took:?}: past the 3 s bound"
+    );
+    assert!(
+        matches!(e, Error::Timeout { after, .. } if after == Duration::from_secs(3)),
+        "{e:?}"
+    );
+}
+
 #[test]
 fn a_stalled_download_ends_and_the_transfer_bound_holds() {
     let org = FakeOrg::start();
