@@ -261,6 +261,13 @@ pub(crate) const ROTATION_WITHOUT_CACHE: &str = "the connected app rotates refre
 
 pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Session> {
     let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
+    // A success, or any body naming a token, may hold one that no redaction knows yet: such a
+    // body is never quoted in an error.
+    let may_hold_token = (200..300).contains(&reply.status)
+        || reply
+            .body
+            .windows(6)
+            .any(|w| w.eq_ignore_ascii_case(b"_token"));
     match parsed {
         Some(TokenResponse {
             access_token: Some(token),
@@ -310,8 +317,7 @@ pub(crate) fn read_token_response(flow: AuthFlow, reply: &Reply) -> Result<Sessi
             } else {
                 "a body that is not a token response".into()
             },
-            // A 200 body may hold a token: never quote it.
-            excerpt: if reply.status == 200 {
+            excerpt: if may_hold_token {
                 String::new()
             } else {
                 excerpt(&reply.body)

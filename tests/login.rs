@@ -222,3 +222,27 @@ fn insecure_urls_are_refused_before_sending() {
         .unwrap_err();
     assert!(err.to_string().contains("https"), "{err}");
 }
+
+/// A token answer with an unexpected status (201) is refused without quoting its body: the
+/// token in it is not one that any redaction knows.
+#[test]
+fn an_odd_token_answer_is_refused_without_quoting_its_token() {
+    let org = FakeOrg::start();
+    let secret = "00DFAKE!SECRETTOKEN123456789";
+    org.fail_next_on(
+        "/services/oauth2/token",
+        1,
+        sfrest_fake_org::Fault::Json {
+            status: 201,
+            body: serde_json::json!({
+                "access_token": secret,
+                "instance_url": org.my_domain_url(),
+                "token_type": "Bearer",
+            }),
+        },
+    );
+    let err = common::password_builder(&org).build().unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("201"), "{shown}");
+    assert!(!shown.contains("SECRETTOKEN"), "{shown}");
+}
