@@ -125,13 +125,13 @@ impl SObject {
                 });
             }
             let outcome = client.call_within(&req, left);
-            // With retry_writes on, the call retried itself already.
-            let as_read = if config.retry.retry_writes {
-                "POST"
+            // With retry_writes on, the call retried itself already, as a GET would be.
+            let wait = if config.retry.retry_writes {
+                None
             } else {
-                "GET"
+                config.retry.wait("GET", attempt, &outcome, deadline)
             };
-            match config.retry.wait(as_read, attempt, &outcome, deadline) {
+            match wait {
                 Some(wait) => {
                     attempt += 1;
                     log::warn!(

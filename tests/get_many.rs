@@ -143,3 +143,25 @@ fn a_retrieve_is_a_read_and_is_retried_on_a_transient_failure() {
     assert_eq!(recs[0].as_ref().unwrap()["Name"], "Again");
     assert_eq!(org.requests().len(), 2, "one failure, one retry");
 }
+
+/// With `retry_writes` on, a retrieve (a POST that reads) is retried by the call itself, as
+/// often as `max_retries` says, not once more per retry on top.
+#[test]
+fn with_retry_writes_a_retrieve_is_retried_max_retries_times() {
+    let org = sfrest_fake_org::FakeOrg::start();
+    let sf = common::password_builder(&org)
+        .retry_writes(true)
+        .max_retries(1)
+        .build()
+        .unwrap();
+    let path = "/services/data/v66.0/composite/sobjects/Account";
+    org.fail_next_on(path, 10, sfrest_fake_org::Fault::MaintenanceHtml);
+    org.clear_requests();
+    let err = sf
+        .sobject("Account")
+        .get_many(&["001000000000000AAA"], &["Name"])
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    let calls = org.requests().iter().filter(|r| r.path == path).count();
+    assert_eq!(calls, 2, "one call, one retry");
+}
