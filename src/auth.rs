@@ -239,6 +239,18 @@ impl Authenticator {
             setting: Some("SF_LOGIN_URL"),
         })?;
         let session = read_token_response(flow, &reply)?;
+        // Plain http is for an org on this machine (the fake org); a remote login host naming
+        // a plain-http instance on loopback (reached through a proxy, say, which would see the
+        // token in clear and take it to its own machine) is not believed.
+        let login_is_local = Origin::parse(&login_url).is_some_and(|o| o.is_loopback());
+        if session.origin.scheme != "https" && !login_is_local {
+            return Err(Error::Refused {
+                url: crate::redact::text(&session.instance_url),
+                reason: format!(
+                    "the token answer of {login_url} names a plain-http instance; only a login host on this machine may (the session token goes over https otherwise)"
+                ),
+            });
+        }
         // A rotation: a refresh answer carrying a refresh token other than the one presented.
         let rotated = session.refresh_token.as_ref().filter(|new| {
             flow == AuthFlow::RefreshToken

@@ -19,6 +19,9 @@ pub(crate) struct TokenCache {
     /// Fingerprint of the configured refresh token: a rotated token in the cache is used only
     /// while the configuration still names the token it descends from.
     origin: Option<String>,
+    /// Whether the login host is on this machine: only then may a cached instance be plain
+    /// http (as a login answer may).
+    login_is_local: bool,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -63,7 +66,14 @@ impl TokenCache {
             .refresh_token
             .as_ref()
             .map(|t| fingerprint(t.expose()));
-        Some(TokenCache { path, key, origin })
+        let login_is_local =
+            crate::url::Origin::parse(&config.login_url).is_some_and(|o| o.is_loopback());
+        Some(TokenCache {
+            path,
+            key,
+            origin,
+            login_is_local,
+        })
     }
 
     /// The rotated refresh token kept by an earlier run, if it replaced the configured one (a
@@ -101,6 +111,13 @@ impl TokenCache {
             return None;
         }
         match Session::ready(Secret::new(entry.access_token.clone()), &entry.instance_url) {
+            Ok(session) if session.origin.scheme != "https" && !self.login_is_local => {
+                log::warn!(
+                    "ignoring the cached session in {}: its instance is plain http, and the login host is not on this machine",
+                    self.path.display()
+                );
+                None
+            }
             Ok(mut session) => {
                 session.identity_url = entry.identity_url.clone();
                 log::debug!("using the cached session from {}", self.path.display());

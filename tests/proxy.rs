@@ -182,6 +182,26 @@ fn proxy_variables_are_honoured() {
         "a loopback instance reached with an access token went through the proxy"
     );
 
+    // A remote login host whose token answer names a plain-http instance on loopback is not
+    // believed: through the proxy, the token would travel in clear to the proxy's machine.
+    let plain = org.instance_url().replacen("https://", "http://", 1);
+    org.fail_next_on(
+        "/services/oauth2/token",
+        1,
+        sfrest_fake_org::Fault::Json {
+            status: 200,
+            body: serde_json::json!({
+                "access_token": "00DFAKE!plain-http-bait",
+                "instance_url": plain,
+                "token_type": "Bearer",
+            }),
+        },
+    );
+    let err = named().build().unwrap_err();
+    assert!(matches!(err, sfrest::Error::Refused { .. }), "{err:?}");
+    assert!(!format!("{err:?}").contains("plain-http-bait"));
+    assert_eq!(org.plain_http_attempts(), 0);
+
     // HTTP_PROXY alone works the same way.
     clear_proxy_env();
     std::env::set_var("HTTP_PROXY", &proxy.url);

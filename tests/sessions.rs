@@ -290,3 +290,34 @@ fn token_cache_skips_logins_and_recovers_from_expiry_and_corruption() {
     let text = std::fs::read_to_string(&cache).unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
 }
+
+/// A cached session whose instance is plain http is used only when the login host is on this
+/// machine too: a tampered cache cannot send a remote org's token in clear.
+#[test]
+fn a_cached_plain_http_instance_is_ignored_for_a_remote_login_host() {
+    let org = FakeOrg::start();
+    let c = org.credentials();
+    let dir = std::env::temp_dir().join(format!("sfrest-plain-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache = dir.join("tokens.json");
+    // A login host elsewhere (a documentation address nothing answers on).
+    let remote = "https://192.0.2.1";
+    let key = format!("{remote} {} {}", c.client_id, c.username);
+    let entry = json!({
+        "access_token": org.issue_access_token(),
+        "instance_url": org.instance_url(),
+        "saved_at": 0,
+    });
+    std::fs::write(&cache, json!({ "sessions": { key: entry } }).to_string()).unwrap();
+    org.clear_requests();
+    let result = password_builder(&org)
+        .login_url(remote)
+        .login_timeout(std::time::Duration::from_millis(300))
+        .token_cache(&cache)
+        .build();
+    assert!(result.is_err(), "the cached session was used");
+    assert!(
+        org.requests().is_empty(),
+        "a call went to the plain-http instance"
+    );
+}
