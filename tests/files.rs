@@ -470,3 +470,31 @@ fn a_stalled_download_ends_and_the_transfer_bound_holds() {
     );
     assert!(e.to_string().contains("no answer"), "{e}");
 }
+
+/// A queried blob field is a URL in the version of the query, whatever version uploaded it.
+#[test]
+fn a_queried_blob_url_carries_the_version_of_the_query() {
+    let (org, sf) = common::org_and_client();
+    let id = sf
+        .sobject("ContentVersion")
+        .create_with_blob(
+            &json!({"Title": "v", "PathOnClient": "v.txt"}),
+            "VersionData",
+            "v.txt",
+            &b"hello"[..],
+        )
+        .unwrap();
+    let older = common::password_builder(&org)
+        .api_version("60.0")
+        .build()
+        .unwrap();
+    let page = older
+        .query(&format!(
+            "SELECT VersionData FROM ContentVersion WHERE Id = '{id}'"
+        ))
+        .unwrap();
+    assert_eq!(
+        page["records"][0]["VersionData"],
+        format!("/services/data/v60.0/sobjects/ContentVersion/{id}/VersionData").as_str()
+    );
+}
