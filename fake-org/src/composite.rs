@@ -16,15 +16,20 @@ const LIMIT: usize = 25;
 struct Sub {
     reference: String,
     status: u16,
+    /// The answer, parsed, for `@{ref...}` references.
     body: J,
+    /// The answer as the resource wrote it (its members in its order), for the response.
+    raw: String,
     headers: J,
 }
 
 fn halted(reference: String, message: &str) -> Sub {
+    let body = json!([{"errorCode": "PROCESSING_HALTED", "message": message}]);
     Sub {
         reference,
         status: 400,
-        body: json!([{"errorCode": "PROCESSING_HALTED", "message": message}]),
+        raw: body.to_string(),
+        body,
         headers: json!({}),
     }
 }
@@ -81,11 +86,25 @@ pub(crate) fn run(ctx: &Ctx) -> Response {
             *d = halted(std::mem::take(&mut d.reference), ROLLED_BACK);
         }
     }
-    let list: Vec<J> = done
-        .into_iter()
-        .map(|d| json!({"body": d.body, "httpHeaders": d.headers, "httpStatusCode": d.status, "referenceId": d.reference}))
-        .collect();
-    Response::json_value(200, &json!({ "compositeResponse": list }))
+    // Written out by hand: each body keeps the member order of the answer it stands for.
+    let mut out = String::from("{\"compositeResponse\":[");
+    for (i, d) in done.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"body\":");
+        out.push_str(&d.raw);
+        out.push_str(",\"httpHeaders\":");
+        out.push_str(&d.headers.to_string());
+        out.push_str(&format!(
+            ",\"httpStatusCode\":{},\"referenceId\":",
+            d.status
+        ));
+        out.push_str(&J::String(d.reference.clone()).to_string());
+        out.push('}');
+    }
+    out.push_str("]}");
+    Response::json(200, out.into_bytes())
 }
 
 /// Runs one subrequest.
@@ -157,11 +176,17 @@ fn one(ctx: &Ctx, sub: &Map<String, J>, done: &[Sub], reference: String) -> Sub 
 }
 
 fn answer(reference: String, resp: Response, path: &str) -> Sub {
-    let body = if resp.body.is_empty() {
-        J::Null
+    let (body, raw) = if resp.body.is_empty() {
+        (J::Null, "null".to_string())
     } else {
-        serde_json::from_slice(&resp.body)
-            .unwrap_or_else(|_| J::String(String::from_utf8_lossy(&resp.body).into_owned()))
+        match serde_json::from_slice::<J>(&resp.body) {
+            Ok(v) => (v, String::from_utf8_lossy(&resp.body).trim().to_string()),
+            Err(_) => {
+                let v = J::String(String::from_utf8_lossy(&resp.body).into_owned());
+                let raw = v.to_string();
+                (v, raw)
+            }
+        }
     };
     let headers = match (resp.status, body.get("id").and_then(J::as_str)) {
         (201, Some(id)) => json!({"Location": format!("{}/{id}", path.trim_end_matches('/'))}),
@@ -171,6 +196,7 @@ fn answer(reference: String, resp: Response, path: &str) -> Sub {
         reference,
         status: resp.status,
         body,
+        raw,
         headers,
     }
 }

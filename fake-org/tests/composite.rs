@@ -273,3 +273,38 @@ fn sosl_search() {
     );
     assert_eq!(rest_error(&r).0, "MALFORMED_SEARCH");
 }
+
+/// Each subresponse's body keeps the member order of the resource's own answer (a query page:
+/// totalSize, done, records; a record: attributes first), not an alphabetical one.
+#[test]
+fn composite_bodies_keep_their_member_order() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    let body = json!({"compositeRequest": [{
+        "method": "GET",
+        "url": "/services/data/v66.0/query?q=SELECT+Name,Id+FROM+Account+LIMIT+1",
+        "referenceId": "q",
+    }]});
+    let r = send_json(
+        &org,
+        &token,
+        "POST",
+        "/services/data/v66.0/composite",
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let text = r.text();
+    let page = text.find("\"totalSize\"").expect("a page");
+    assert!(page < text.find("\"done\"").unwrap(), "{text}");
+    assert!(
+        text.find("\"done\"").unwrap() < text.find("\"records\"").unwrap(),
+        "{text}"
+    );
+    let record = text.find("\"attributes\"").unwrap();
+    assert!(record < text.find("\"Name\"").unwrap(), "{text}");
+    assert!(
+        text.find("\"Name\"").unwrap() < text.find("\"Id\"").unwrap(),
+        "{text}"
+    );
+    assert_eq!(r.json()["compositeResponse"][0]["httpStatusCode"], 200);
+}
