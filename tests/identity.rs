@@ -58,6 +58,15 @@ fn a_my_domain_login_reads_its_identity_on_the_my_domain() {
         "{}",
         me["id"]
     );
+    // UserInfo on the My Domain names the same identity URL (`sub`).
+    let bare = Client::builder()
+        .login_url(org.my_domain_url())
+        .access_token(sf.access_token())
+        .instance_url(org.instance_url())
+        .build()
+        .unwrap();
+    let info = bare.identity().unwrap();
+    assert_eq!(info["sub"], me["id"]);
 }
 
 #[test]

@@ -90,11 +90,7 @@ pub(crate) fn id(org: &Org, req: &RecordedRequest, org_id: &str, user_id: &str) 
         return text(404, "Bad_Id");
     }
     let c = &org.creds;
-    let base = match req.host {
-        crate::Host::Login => &org.login_url,
-        crate::Host::MyDomain => &org.my_domain_url,
-    };
-    let id = format!("{base}/id/{}/{}", org.org_id18(), org.user_id);
+    let id = identity_url(org, req.host);
     let body = json!({
         "id": id,
         "asserted_user": true,
@@ -130,6 +126,15 @@ pub(crate) fn id(org: &Org, req: &RecordedRequest, org_id: &str, user_id: &str) 
     Response::json_value(200, &body)
 }
 
+/// The identity URL, on the host asked (a token asked of the My Domain names the My Domain).
+pub(crate) fn identity_url(org: &Org, host: crate::Host) -> String {
+    let base = match host {
+        crate::Host::Login => &org.login_url,
+        crate::Host::MyDomain => &org.my_domain_url,
+    };
+    format!("{base}/id/{}/{}", org.org_id18(), org.user_id)
+}
+
 /// `GET /services/oauth2/userinfo` (either host).
 pub(crate) fn userinfo(org: &Org, req: &RecordedRequest) -> Response {
     if let Some(r) = check(org, req) {
@@ -137,7 +142,7 @@ pub(crate) fn userinfo(org: &Org, req: &RecordedRequest) -> Response {
     }
     let c = &org.creds;
     let body = json!({
-        "sub": format!("{}/id/{}/{}", org.login_url, org.org_id18(), org.user_id),
+        "sub": identity_url(org, req.host),
         "user_id": org.user_id,
         "organization_id": org.org_id18(),
         "preferred_username": c.username,

@@ -192,11 +192,7 @@ fn grant(
 ) -> Response {
     // The identity URL is on the host the token was asked of: a My Domain login's names the
     // My Domain (as Salesforce's answers show), the generic login host's names that host.
-    let base = match host {
-        Host::Login => &org.login_url,
-        Host::MyDomain => &org.my_domain_url,
-    };
-    let id = format!("{base}/id/{}/{}", org.org_id18(), org.user_id);
+    let id = crate::identity::identity_url(org, host);
     let issued_at = crate::time::now_ms().to_string();
     let signature = sign(&org.creds.client_secret, &id, &issued_at);
     let mut members = vec![
