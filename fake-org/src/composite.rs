@@ -134,7 +134,7 @@ fn one(ctx: &Ctx, sub: &Map<String, J>, done: &[Sub], reference: String) -> Sub 
         .and_then(|v| v.strip_suffix(".0"))
         .and_then(|v| v.parse::<u32>().ok());
     let Some(major) = major.filter(|m| (OLDEST..=NEWEST).contains(m)) else {
-        return answer(reference, Response::not_found(), path);
+        return answer(reference, crate::ctx::unserved_version(major), path);
     };
     if segs.get(1).is_some_and(|s| s == "composite") && segs.len() == 2 {
         let e = ApiError::new(

@@ -33,3 +33,16 @@ impl Ctx<'_> {
         format!("/services/data/v{}{tooling}", self.version)
     }
 }
+
+/// The answer for a version that is not served: 410 for a retired one (21.0 to 30.0), 404
+/// for anything else (a Composite subrequest's URL gets the same).
+pub(crate) fn unserved_version(major: Option<u32>) -> Response {
+    match major {
+        Some(m) if (21..=30).contains(&m) => Response::error(
+            410,
+            "UNSUPPORTED_API_VERSION",
+            &format!("Salesforce Platform API version {m}.0 is retired. Use API version {OLDEST}.0 or later."),
+        ),
+        _ => Response::not_found(),
+    }
+}

@@ -91,13 +91,10 @@ fn data(org: &Org, req: &RecordedRequest, rest: &str) -> Response {
         .and_then(|v| v.strip_suffix(".0"))
         .and_then(|v| v.parse::<u32>().ok());
     let resp = match major {
-        Some(m) if (21..=30).contains(&m) => Response::error(
-            410,
-            "UNSUPPORTED_API_VERSION",
-            &format!("Salesforce Platform API version {m}.0 is retired. Use API version {OLDEST}.0 or later."),
-        ),
-        Some(m) if (OLDEST..=NEWEST).contains(&m) => authenticated(org, req, format!("{m}.0"), &segs[1..]),
-        _ => Response::not_found(),
+        Some(m) if (OLDEST..=NEWEST).contains(&m) => {
+            authenticated(org, req, format!("{m}.0"), &segs[1..])
+        }
+        m => crate::ctx::unserved_version(m),
     };
     resp.header("Sforce-Limit-Info", &org.limit_info())
 }

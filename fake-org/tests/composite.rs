@@ -308,3 +308,25 @@ fn composite_bodies_keep_their_member_order() {
     );
     assert_eq!(r.json()["compositeResponse"][0]["httpStatusCode"], 200);
 }
+
+/// A subrequest to a retired API version gets the 410 a direct call gets.
+#[test]
+fn a_subrequest_to_a_retired_version_is_gone() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    let body = json!({"compositeRequest": [{
+        "method": "GET",
+        "url": "/services/data/v25.0/limits",
+        "referenceId": "old",
+    }]});
+    let r = send_json(
+        &org,
+        &token,
+        "POST",
+        "/services/data/v66.0/composite",
+        &body.to_string(),
+    );
+    let sub = &r.json()["compositeResponse"][0];
+    assert_eq!(sub["httpStatusCode"], 410, "{sub}");
+    assert_eq!(sub["body"][0]["errorCode"], "UNSUPPORTED_API_VERSION");
+}
