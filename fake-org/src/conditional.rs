@@ -1,10 +1,14 @@
 //! Conditional requests: `If-Modified-Since` on sObject rows and describes, answered 304 when
-//! nothing changed since (HTTP-date format, `Tue, 10 Aug 2015 00:00:00 GMT`).
+//! nothing changed since (HTTP-date format, `Tue, 10 Aug 2015 00:00:00 GMT`); on sObject rows
+//! also `If-Unmodified-Since`, and for Account rows, which carry an `ETag`, `If-Match` and
+//! `If-None-Match` (RFC 9110's order of evaluation; DELETE ignores them all, as Salesforce's).
 
 use std::sync::OnceLock;
 
+use base64::Engine;
+
 use crate::ctx::Ctx;
-use crate::response::Response;
+use crate::response::{ApiError, Response};
 
 /// When the schema was last changed: when this process started serving (it never changes).
 pub(crate) fn schema_modified_ms() -> i64 {
@@ -23,6 +27,91 @@ pub(crate) fn not_modified(ctx: &Ctx, modified_ms: i64) -> Option<Response> {
         body: Vec::new(),
         compressible: false,
     })
+}
+
+/// The entity tag of a record version (`content`: the record, whole), quoted, as Salesforce
+/// writes it: a digest, with `-gzip` when the answer is compressed
+/// (`"U5iWijwWbQD18jeiXwsqxeGpZQk=-gzip"`).
+pub(crate) fn etag(ctx: &Ctx, content: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, content.as_bytes());
+    let tag = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+    if crate::http::accepts_gzip(ctx.req) {
+        format!("\"{tag}-gzip\"")
+    } else {
+        format!("\"{tag}\"")
+    }
+}
+
+/// A tag without its quotes, weakness mark or `-gzip` (a compressed and a plain answer of one
+/// version are the same version).
+fn bare(tag: &str) -> &str {
+    let t = tag.trim();
+    let t = t.strip_prefix("W/").unwrap_or(t);
+    let t = t.trim_matches('"');
+    t.strip_suffix("-gzip").unwrap_or(t)
+}
+
+/// Whether a list of tags (`"a", "b"`, or `*`) names `tag`.
+fn names(list: &str, tag: &str) -> bool {
+    list.trim() == "*" || list.split(',').any(|t| bare(t) == bare(tag))
+}
+
+/// The preconditions of a read (`read`: GET or HEAD) or a write (PATCH) of a record last
+/// modified at `modified_ms`; `tag` is its ETag (Account rows only). `Ok(Some(304))` when a
+/// read may be answered "not modified"; 412 when a precondition fails and nothing is to be
+/// done.
+pub(crate) fn check_row(
+    ctx: &Ctx,
+    tag: Option<&str>,
+    modified_ms: i64,
+    read: bool,
+) -> Result<Option<Response>, ApiError> {
+    let failed = |what: &str| {
+        ApiError::new(
+            412,
+            "PRECONDITION_FAILED",
+            &format!("The {what} precondition was not met: the record has changed"),
+        )
+    };
+    let not_modified = || {
+        let mut r = Response {
+            status: 304,
+            content_type: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+            compressible: false,
+        };
+        if let Some(t) = tag {
+            r = r.header("ETag", t);
+        }
+        r
+    };
+    let req = ctx.req;
+    if let (Some(list), Some(t)) = (req.header("if-match"), tag) {
+        if !names(list, t) {
+            return Err(failed("If-Match"));
+        }
+    } else if let Some(since) = req.header("if-unmodified-since").and_then(parse_http_date) {
+        if modified_ms > since {
+            return Err(failed("If-Unmodified-Since"));
+        }
+    }
+    if let (Some(list), Some(t)) = (req.header("if-none-match"), tag) {
+        if names(list, t) {
+            return if read {
+                Ok(Some(not_modified()))
+            } else {
+                Err(failed("If-None-Match"))
+            };
+        }
+    } else if read {
+        if let Some(since) = req.header("if-modified-since").and_then(parse_http_date) {
+            if modified_ms <= since {
+                return Ok(Some(not_modified()));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Parses `Tue, 10 Aug 2015 00:00:00 GMT` into milliseconds since the epoch.

@@ -377,7 +377,7 @@ fn read_chunked<R: Read>(r: &mut BufReader<R>, max_body: usize) -> Result<Vec<u8
 }
 
 /// True when the request's Accept-Encoding allows gzip.
-fn accepts_gzip(req: &RecordedRequest) -> bool {
+pub(crate) fn accepts_gzip(req: &RecordedRequest) -> bool {
     req.header("accept-encoding").is_some_and(|v| {
         v.split(',').any(|item| {
             let mut parts = item.split(';');

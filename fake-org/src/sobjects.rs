@@ -51,6 +51,8 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
         ([id], "PATCH") => body(ctx).and_then(|b| {
             let mut store = write(&ctx.org.store);
             let row = live_row(&store, obj, id, false)?;
+            let (tag, modified) = version(ctx, &store, obj, row);
+            crate::conditional::check_row(ctx, tag.as_deref(), modified, false)?;
             update_checked(&mut store, obj, row, &b, &ctx.req.body)?;
             Ok(Response::no_content())
         }),
@@ -263,16 +265,23 @@ pub(crate) fn write_row(
     out.push(b'}');
 }
 
-fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
-    let modified = {
-        let store = read(&ctx.org.store);
-        let def = schema::object(obj);
-        match store.row(obj, row).map(|v| &v[def.idx("LastModifiedDate")]) {
-            Some(Value::DateTime(ms)) => *ms,
-            _ => i64::MAX,
-        }
+/// When a row was last modified, and its ETag (Account rows only carry one), which changes
+/// with any of its values.
+fn version(ctx: &Ctx, store: &Store, obj: u8, row: u32) -> (Option<String>, i64) {
+    let def = schema::object(obj);
+    let values = store.row(obj, row);
+    let modified = match values.map(|v| &v[def.idx("LastModifiedDate")]) {
+        Some(Value::DateTime(ms)) => *ms,
+        _ => i64::MAX,
     };
-    if let Some(unchanged) = crate::conditional::not_modified(ctx, modified) {
+    let tag = (def.name == "Account")
+        .then(|| crate::conditional::etag(ctx, &format!("{}{values:?}", def.id_of(row))));
+    (tag, modified)
+}
+
+fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
+    let (tag, modified) = version(ctx, &read(&ctx.org.store), obj, row);
+    if let Some(unchanged) = crate::conditional::check_row(ctx, tag.as_deref(), modified, true)? {
         return Ok(unchanged);
     }
     let params = crate::form::parse_form(&ctx.req.query);
@@ -286,7 +295,11 @@ fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
         row,
         &fields,
     );
-    Ok(Response::json(200, out))
+    let resp = Response::json(200, out);
+    Ok(match tag {
+        Some(t) => resp.header("ETag", &t),
+        None => resp,
+    })
 }
 
 /// `sobjects/{Type}/{ExtIdField}/{value}`: GET, PATCH (upsert) and DELETE by external id.
