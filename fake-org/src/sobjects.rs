@@ -207,14 +207,17 @@ pub(crate) fn upsert_checked(
     }
 }
 
-/// `{"id":..,"success":true,"errors":[]}` plus `created` for upserts.
+/// A create's `{"id":..,"errors":[],"success":true}`, or an upsert's
+/// `{"id":..,"success":true,"errors":[],"created":..}`: each in the order Salesforce writes.
 pub(crate) fn save_result(id: &str, created: Option<bool>) -> Vec<u8> {
     let mut b = Vec::with_capacity(80);
     b.extend_from_slice(b"{\"id\":");
     write_json_str(&mut b, id);
-    b.extend_from_slice(b",\"success\":true,\"errors\":[]");
-    if let Some(c) = created {
-        b.extend_from_slice(format!(",\"created\":{c}").as_bytes());
+    match created {
+        None => b.extend_from_slice(b",\"errors\":[],\"success\":true"),
+        Some(c) => b.extend_from_slice(
+            format!(",\"success\":true,\"errors\":[],\"created\":{c}").as_bytes(),
+        ),
     }
     b.push(b'}');
     b

@@ -137,6 +137,11 @@ fn crud_round_trip() {
     assert_eq!(j["errors"], json!([]));
     let id = j["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("001") && id.len() == 18);
+    // In Salesforce's order: id, errors, success.
+    assert_eq!(
+        r.text(),
+        format!(r#"{{"id":"{id}","errors":[],"success":true}}"#)
+    );
     assert_eq!(org.count("Account"), before + 1);
 
     let r = get(&org, &token, &format!("/services/data/v66.0/sobjects/Account/{id}?fields=Name,NumberOfEmployees,AnnualRevenue"));
