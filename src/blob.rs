@@ -26,11 +26,11 @@ impl SObject {
     /// # Ok(()) }
     /// ```
     pub fn download<W: Write>(&self, id: &str, field: &str, out: &mut W) -> Result<u64> {
-        let path = self.path(&format!(
+        let path = format!(
             "{}/{}",
-            encode_path_segment(id),
+            self.record_path(id, "download")?,
             encode_path_segment(field)
-        ));
+        );
         self.client.request("GET", &path).download(out)
     }
 
@@ -84,7 +84,7 @@ impl SObject {
         filename: &str,
         file: R,
     ) -> Result<()> {
-        let path = self.path(&encode_path_segment(id));
+        let path = self.record_path(id, "update_with_blob")?;
         self.send_blob("PATCH", &path, fields, field, filename, file)
             .map(drop)
     }

@@ -16,7 +16,7 @@ use crate::SObject;
 pub const RETRIEVE_SIZE: usize = 2000;
 
 /// Whether `id` looks like a Salesforce record id: 15 or 18 ASCII letters and digits.
-fn well_formed(id: &str) -> bool {
+pub(crate) fn well_formed(id: &str) -> bool {
     matches!(id.len(), 15 | 18) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 

@@ -110,13 +110,30 @@ impl SObject {
         }
     }
 
+    /// The path of the record `id`, which must look like a record id: an empty one (a blank
+    /// CSV cell) would address the type itself (`GET sobjects/Account`: its basic
+    /// information), and a word such as `describe` another of its resources.
+    pub(crate) fn record_path(&self, id: &str, what: &str) -> Result<String> {
+        if !crate::retrieve::well_formed(id) {
+            return Err(Error::InvalidArgument {
+                message: format!(
+                    "{} {what}: {id:?} is not a record id: ids are 15 or 18 letters and digits",
+                    self.name
+                ),
+            });
+        }
+        Ok(self.path(id))
+    }
+
     /// Creates a record and returns its id.
     pub fn create<B: Serialize + ?Sized>(&self, fields: &B) -> Result<String> {
         let v = self.client.post(&self.path(""), fields)?;
         id_of(&v, "create")
     }
 
-    /// Reads a record; an empty `fields` reads every field.
+    /// Reads a record; an empty `fields` reads every field. An `id` that is not 15 or 18
+    /// letters and digits is [`Error::InvalidArgument`], before anything is sent (as for
+    /// `update`, `delete` and `download`).
     pub fn get(&self, id: &str, fields: &[&str]) -> Result<Value> {
         let joined = fields.join(",");
         let params: Vec<(&str, &str)> = if fields.is_empty() {
@@ -124,8 +141,7 @@ impl SObject {
         } else {
             vec![("fields", joined.as_str())]
         };
-        self.client
-            .get(&self.path(&encode_path_segment(id)), &params)
+        self.client.get(&self.record_path(id, "get")?, &params)
     }
 
     /// Reads a record into `T`.
@@ -142,7 +158,7 @@ impl SObject {
     /// Changes fields of a record.
     pub fn update<B: Serialize + ?Sized>(&self, id: &str, fields: &B) -> Result<()> {
         self.client
-            .patch(&self.path(&encode_path_segment(id)), fields)
+            .patch(&self.record_path(id, "update")?, fields)
             .map(drop)
     }
 
@@ -186,7 +202,7 @@ impl SObject {
     /// Deletes a record.
     pub fn delete(&self, id: &str) -> Result<()> {
         self.client
-            .delete(&self.path(&encode_path_segment(id)))
+            .delete(&self.record_path(id, "delete")?)
             .map(drop)
     }
 

@@ -226,12 +226,20 @@ fn sobject_helpers_round_trip() {
         acct.get(&id, &[]).unwrap_err().error_code(),
         Some("ENTITY_IS_DELETED")
     );
-    // An id cannot walk out of its path segment.
-    assert!(acct.get("../../limits", &[]).is_err());
-    assert!(org
-        .requests()
-        .iter()
-        .any(|q| q.path.contains("..%2F..%2Flimits")));
+    // An id cannot walk out of its path segment, nor address the type itself (an empty id:
+    // `GET sobjects/Account` is its basic information) or another of its resources: what is
+    // not a record id is refused before anything is sent.
+    org.clear_requests();
+    for bad in ["../../limits", "", "describe"] {
+        let err = acct.get(bad, &[]).unwrap_err();
+        assert!(
+            matches!(err, sfrest::Error::InvalidArgument { .. }),
+            "{bad:?}: {err:?}"
+        );
+        assert!(acct.delete(bad).is_err());
+        assert!(acct.update(bad, &json!({"Name": "x"})).is_err());
+    }
+    assert!(org.requests().is_empty(), "{:?}", org.requests());
 }
 
 #[test]
