@@ -37,6 +37,10 @@ struct Watermark {
     latest_date_covered: String,
 }
 
+/// How far ahead of this machine's clock a watermark may be (clocks disagree a little) before
+/// it is refused: further ahead, every change until then would go unreported.
+const FUTURE_SLACK_MS: i64 = 3_600_000;
+
 impl Changes {
     /// Writes the new watermark (to a temporary file in the same directory, then renamed over
     /// the old one, so the file is always either the old or the new one), creating the
@@ -91,6 +95,15 @@ impl SObject {
             path: path.clone(),
             problem: format!("{start:?} is not a dateTime"),
         })?;
+        if start_ms > now + FUTURE_SLACK_MS {
+            return Err(Error::Watermark {
+                path,
+                problem: format!(
+                    "it starts at {start}, in the future (now is {}): no change would be reported until then; set it with set_watermark to when the last full sync started",
+                    datetime::format(now)
+                ),
+            });
+        }
         let mut changes = Changes {
             updated: Vec::new(),
             deleted: Vec::new(),
@@ -131,11 +144,22 @@ impl SObject {
 
     /// Sets the watermark file of [`SObject::changes_since`] to `datetime` (a Salesforce
     /// dateTime such as `2026-11-30T00:00:00Z`), as after a full resync that started then.
+    /// A time more than an hour ahead of this machine's clock is [`Error::InvalidArgument`]:
+    /// `changes_since` would report nothing until then (a local time written with `Z`, say).
     pub fn set_watermark(&self, path: impl AsRef<Path>, datetime: &str) -> Result<()> {
-        if datetime::parse(datetime).is_none() {
+        let Some(at) = datetime::parse(datetime) else {
             return Err(Error::InvalidArgument {
                 message: format!(
                     "set_watermark: {datetime:?} is not a Salesforce dateTime (such as 2026-11-30T00:00:00Z)"
+                ),
+            });
+        };
+        let now = datetime::now_ms();
+        if at > now + FUTURE_SLACK_MS {
+            return Err(Error::InvalidArgument {
+                message: format!(
+                    "set_watermark: {datetime} is in the future (now is {}): changes_since would report nothing until then; give the time in UTC",
+                    datetime::format(now)
                 ),
             });
         }

@@ -199,3 +199,27 @@ fn a_latest_date_covered_past_the_end_never_moves_the_watermark_ahead() {
     assert!(ms_of(&changes.latest_date_covered) <= now_ms());
     assert!(ms_of(&changes.latest_date_covered) > start);
 }
+
+/// A watermark far in the future (a local time written with `Z`, a wrong clock) would hide
+/// every change until then: `set_watermark` refuses it, and `changes_since` refuses a file
+/// that holds one.
+#[test]
+fn a_watermark_in_the_future_is_refused() {
+    let (_org, sf) = common::org_and_client();
+    let acct = sf.sobject("Account");
+    let wm = dir("future").join("account.watermark");
+    let err = acct.set_watermark(&wm, "2099-01-01T00:00:00Z").unwrap_err();
+    assert!(
+        matches!(err, sfrest::Error::InvalidArgument { .. }),
+        "{err:?}"
+    );
+    assert!(!wm.exists());
+    std::fs::write(
+        &wm,
+        r#"{"sobject":"Account","latestDateCovered":"2099-01-01T00:00:00.000+0000"}"#,
+    )
+    .unwrap();
+    let err = acct.changes_since(&wm).unwrap_err();
+    assert!(matches!(err, sfrest::Error::Watermark { .. }), "{err:?}");
+    assert!(err.to_string().contains("in the future"), "{err}");
+}
