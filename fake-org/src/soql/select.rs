@@ -159,6 +159,14 @@ impl Parser<'_> {
                 ));
             }
         }
+        if let (Some(pos), Some(_)) = (count_all, &c.group_by) {
+            // "You can't use COUNT() with a GROUP BY clause for API version 19.0 and later."
+            return Err(SoqlError::malformed(
+                self.src,
+                pos,
+                "COUNT() cannot be used with GROUP BY: use COUNT(fieldName)",
+            ));
+        }
         let aggregate = c.group_by.is_some() || items.iter().any(|i| matches!(i, Item::Agg { .. }));
         if count_all.is_some() && c.group_by.is_none() {
             if c.having_at.is_some() {
