@@ -229,6 +229,12 @@ fn soql_errors() {
     );
     let (code, _) = rest_error(&query(&org, &token, "SELECT Id FROM Account OFFSET 2001"));
     assert_eq!(code, "NUMBER_OUTSIDE_VALID_RANGE");
+    // "A subquery can use OFFSET only if the parent query has a LIMIT 1 clause."
+    let sub = "SELECT Name, (SELECT LastName FROM Contacts LIMIT 10 OFFSET 1) FROM Account";
+    let (code, _) = rest_error(&query(&org, &token, sub));
+    assert_eq!(code, "MALFORMED_QUERY");
+    let r = query(&org, &token, &format!("{sub} LIMIT 1"));
+    assert_eq!(r.status, 200, "{}", r.text());
     let (code, _) = rest_error(&query(&org, &token, "SELECT Owner.Name FROM Contact"));
     assert_eq!(code, "INVALID_FIELD");
     let (code, _) = rest_error(&query(

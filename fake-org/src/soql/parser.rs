@@ -40,6 +40,18 @@ pub(crate) fn parse_at(src: &str, tz: &TimeZone, now_ms: i64) -> Result<Query, S
     if t.tok != Tok::Eof {
         return Err(p.unexpected(&t));
     }
+    // "A subquery can use OFFSET only if the parent query has a LIMIT 1 clause."
+    if let super::Select::Fields(items) = &q.select {
+        let offset_child = items
+            .iter()
+            .any(|i| matches!(i, super::OutItem::Children(sub) if sub.query.offset > 0));
+        if offset_child && q.limit != Some(1) {
+            return Err(SoqlError::plain(
+                "MALFORMED_QUERY",
+                "OFFSET is allowed in a subquery only when the outer query has LIMIT 1",
+            ));
+        }
+    }
     Ok(q)
 }
 
