@@ -82,9 +82,6 @@ pub(crate) fn run(ctx: &Ctx, all_rows: bool) -> Response {
         Select::Count => return count_body(rows.len()),
         Select::Aggregate(agg) => {
             let groups = soql::groups(&query, agg, &store, &rows);
-            if agg.count_only {
-                return count_body(groups.len());
-            }
             if groups.len() > MAX_GROUPS {
                 return Response::error(
                     400,

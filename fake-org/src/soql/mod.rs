@@ -139,8 +139,6 @@ pub(crate) struct Aggregate {
     pub having: Option<Cond<usize>>,
     /// ORDER BY, over a group's values.
     pub order: Vec<OrderKey<usize>>,
-    /// `SELECT COUNT() ... GROUP BY`: totalSize is the number of groups, no records.
-    pub count_only: bool,
 }
 
 /// An aggregate function applied to a field (`COUNT()` has none).

@@ -248,7 +248,6 @@ impl Parser<'_> {
             columns: Vec::new(),
             having: None,
             order: Vec::new(),
-            count_only: false,
         };
         let mut expr = 0;
         for item in items {
@@ -266,7 +265,8 @@ impl Parser<'_> {
                     });
                     agg.columns.push((name, index));
                 }
-                Item::CountAll { .. } => agg.count_only = true,
+                // Refused above: COUNT() never goes with GROUP BY or other items.
+                Item::CountAll { .. } => {}
                 Item::Sub(_) => {
                     return Err(SoqlError::unsupported(
                         "A parent-to-child subquery in an aggregate query",
