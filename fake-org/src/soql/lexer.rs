@@ -233,11 +233,12 @@ pub(crate) fn decode_string(raw: &str, like: bool) -> Result<Vec<(char, bool)>, 
         let e = chars.next().unwrap_or('\\');
         let decoded = match e {
             '\'' | '"' | '\\' => e,
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            'b' => '\u{8}',
-            'f' => '\u{c}',
+            // The escape table: "\n or \N", "\r or \R", and so on.
+            'n' | 'N' => '\n',
+            'r' | 'R' => '\r',
+            't' | 'T' => '\t',
+            'b' | 'B' => '\u{8}',
+            'f' | 'F' => '\u{c}',
             'u' => {
                 let hex: String = chars.by_ref().take(4).collect();
                 let code = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
@@ -250,10 +251,7 @@ pub(crate) fn decode_string(raw: &str, like: bool) -> Result<Vec<(char, bool)>, 
                 out.push((e, true));
                 continue;
             }
-            '%' | '_' => {
-                out.push(('\\', false));
-                e
-            }
+            // `\%` and `\_` are for LIKE only; elsewhere, as any other backslash, an error.
             _ => {
                 return Err(format!(
                     "Invalid string literal '{raw}'. Illegal character sequence '\\{e}' in string literal."
@@ -294,5 +292,14 @@ mod tests {
             vec![('5', false), ('0', false), ('%', true), ('%', false)]
         );
         assert!(decode_string(r"bad\q", false).is_err());
+        // Upper-case letters too; `\%` and `\_` only in LIKE.
+        let s: String = decode_string(r"A\NB\T", false)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(s, "A\nB\t");
+        assert!(decode_string(r"a\%", false).is_err());
+        assert!(decode_string(r"a\_", false).is_err());
     }
 }
