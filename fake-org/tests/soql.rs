@@ -251,3 +251,29 @@ fn order_by_several_keys() {
     assert_eq!(q("BillingCity LIMIT 3"), ["e", "c", "d"]);
     assert!(q("Name DESC LIMIT 0").is_empty());
 }
+
+/// Strings sort by their upper-case forms, as Salesforce documents for English locales: `_`
+/// (after `Z`) sorts after every letter, whatever the letters' case.
+#[test]
+fn strings_sort_by_their_upper_case_forms() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    for name in ["_Beta", "alpha", "Zed", "beta"] {
+        org.insert(
+            "Account",
+            serde_json::json!({"Name": name, "Industry": "Sorting"}),
+        );
+    }
+    let j = ok(
+        &org,
+        &token,
+        "SELECT Name FROM Account WHERE Industry = 'Sorting' ORDER BY Name",
+    );
+    assert_eq!(names(&j), ["alpha", "beta", "Zed", "_Beta"]);
+    let j = ok(
+        &org,
+        &token,
+        "SELECT Name FROM Account WHERE Industry = 'Sorting' AND Name > 'z' ORDER BY Name",
+    );
+    assert_eq!(names(&j), ["Zed", "_Beta"]);
+}

@@ -301,24 +301,24 @@ pub(super) fn compare_values(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// Case-insensitive comparison of `a` with the already lower-cased `lower`.
+/// Case-insensitive comparison of `a` with the already lower-cased `lower`, in the order of
+/// [`ci_fold`].
 fn ci_cmp(a: &str, lower: &str) -> Ordering {
-    if a.is_ascii() && lower.is_ascii() {
-        return a.bytes().map(|c| c.to_ascii_lowercase()).cmp(lower.bytes());
-    }
-    a.chars().flat_map(char::to_lowercase).cmp(lower.chars())
+    ci_fold(a, lower)
 }
 
-/// Case-insensitive ordering of two strings ("sorting is case insensitive").
+/// Case-insensitive ordering of two strings, by their upper-case forms: "For English locales,
+/// SOQL uses the UTF-8 values of the uppercase character to create a sort order" (so `_`,
+/// after `Z`, sorts after every letter).
 pub(super) fn ci_fold(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
         a.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+            .map(|c| c.to_ascii_uppercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_uppercase()))
     } else {
         a.chars()
-            .flat_map(char::to_lowercase)
-            .cmp(b.chars().flat_map(char::to_lowercase))
+            .flat_map(char::to_uppercase)
+            .cmp(b.chars().flat_map(char::to_uppercase))
     }
 }
 
