@@ -277,3 +277,57 @@ fn strings_sort_by_their_upper_case_forms() {
     );
     assert_eq!(names(&j), ["Zed", "_Beta"]);
 }
+
+/// A picklist sorts in its setup order (the describe's `picklistValues` order), not
+/// alphabetically, in ORDER BY and in a grouped ORDER BY alike.
+#[test]
+fn picklists_sort_in_their_setup_order() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    let describe = get(
+        &org,
+        &token,
+        "/services/data/v66.0/sobjects/Opportunity/describe",
+    )
+    .json();
+    let stages: Vec<String> = describe["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "StageName")
+        .unwrap()["picklistValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap().to_owned())
+        .collect();
+    let place = |s: &str| stages.iter().position(|p| p == s).unwrap();
+    let j = ok(
+        &org,
+        &token,
+        "SELECT StageName FROM Opportunity ORDER BY StageName",
+    );
+    let got: Vec<usize> = j["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| place(r["StageName"].as_str().unwrap()))
+        .collect();
+    assert!(
+        got.len() > 3 && got.windows(2).all(|w| w[0] <= w[1]),
+        "{got:?}"
+    );
+    assert!(got.first() < got.last(), "several stages: {got:?}");
+    let j = ok(
+        &org,
+        &token,
+        "SELECT StageName, COUNT(Id) FROM Opportunity GROUP BY StageName ORDER BY StageName DESC",
+    );
+    let got: Vec<usize> = j["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| place(r["StageName"].as_str().unwrap()))
+        .collect();
+    assert!(got.windows(2).all(|w| w[0] > w[1]), "{got:?}");
+}

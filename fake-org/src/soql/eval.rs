@@ -154,8 +154,8 @@ pub(super) fn order_cmp<'v, L>(
             (true, false) => Ordering::Greater,
             (false, true) if key.nulls_first => Ordering::Greater,
             (false, true) => Ordering::Less,
-            (false, false) if key.desc => compare_values(va, vb).reverse(),
-            (false, false) => compare_values(va, vb),
+            (false, false) if key.desc => key_cmp(key.picklist, va, vb).reverse(),
+            (false, false) => key_cmp(key.picklist, va, vb),
         };
         if ord != Ordering::Equal {
             return ord;
@@ -281,6 +281,21 @@ fn in_range(v: i64, start: i64, end: i64) -> Ordering {
     } else {
         Ordering::Equal
     }
+}
+
+/// Orders two non-null values of an ORDER BY key: a picklist's by their place in its setup
+/// order (values not in it after all that are, among themselves as text), others as values.
+fn key_cmp(picklist: &[&str], a: &Value, b: &Value) -> Ordering {
+    if let (false, Some(x), Some(y)) = (picklist.is_empty(), a.as_str(), b.as_str()) {
+        let place = |v: &str| picklist.iter().position(|p| p.eq_ignore_ascii_case(v));
+        return match (place(x), place(y)) {
+            (Some(i), Some(j)) => i.cmp(&j),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => ci_fold(x, y),
+        };
+    }
+    compare_values(a, b)
 }
 
 /// Orders two non-null values of the same field.

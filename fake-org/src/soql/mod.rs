@@ -234,6 +234,9 @@ pub(crate) struct OrderKey<L> {
     pub key: L,
     pub desc: bool,
     pub nulls_first: bool,
+    /// A picklist's values in their setup order, by which its values sort ("Picklist sorting
+    /// is defined by the picklist sort determined during setup"); empty for other fields.
+    pub picklist: &'static [&'static str],
 }
 
 /// A query error: Salesforce error code and message.

@@ -316,7 +316,11 @@ impl Parser<'_> {
     }
 
     /// `ASC|DESC` and `NULLS FIRST|LAST` after an ORDER BY key.
-    pub(super) fn order_direction<L>(&mut self, key: L) -> Result<OrderKey<L>, SoqlError> {
+    pub(super) fn order_direction<L>(
+        &mut self,
+        key: L,
+        picklist: &'static [&'static str],
+    ) -> Result<OrderKey<L>, SoqlError> {
         let desc = self.eat_kw("DESC") || {
             self.eat_kw("ASC");
             false
@@ -337,6 +341,7 @@ impl Parser<'_> {
             key,
             desc,
             nulls_first,
+            picklist,
         })
     }
 
@@ -350,7 +355,8 @@ impl Parser<'_> {
             }
             let (path, pos) = self.ident()?;
             let field = self.resolve(&path, pos)?;
-            order.push(self.order_direction(field)?);
+            let picklist = super::path::def(&field).picklist;
+            order.push(self.order_direction(field, picklist)?);
             if self.peek().tok != Tok::Comma {
                 return Ok(order);
             }

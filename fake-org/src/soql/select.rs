@@ -288,7 +288,9 @@ impl Parser<'_> {
             self.i = at;
             loop {
                 let (index, _, _, _) = self.group_value(&mut agg)?;
-                let key = self.order_direction(index)?;
+                // A grouped picklist sorts in its setup order; aggregates as values.
+                let picklist = agg.group_by.get(index).map_or(&[][..], |f| def(f).picklist);
+                let key = self.order_direction(index, picklist)?;
                 agg.order.push(key);
                 if self.peek().tok != Tok::Comma {
                     break;
