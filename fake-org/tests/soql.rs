@@ -331,3 +331,34 @@ fn picklists_sort_in_their_setup_order() {
         .collect();
     assert!(got.windows(2).all(|w| w[0] > w[1]), "{got:?}");
 }
+
+/// FIELDS(STANDARD) selects the object's standard fields; FIELDS(ALL) and FIELDS(CUSTOM) need
+/// a LIMIT of at most 200; a field selected twice is Salesforce's duplicate error.
+#[test]
+fn the_fields_function() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    let j = ok(
+        &org,
+        &token,
+        "SELECT FIELDS(STANDARD) FROM Account ORDER BY Name LIMIT 3",
+    );
+    let first = &j["records"][0];
+    assert!(
+        first.get("Name").is_some() && first.get("Industry").is_some(),
+        "{first}"
+    );
+    let r = query(&org, &token, "SELECT FIELDS(ALL) FROM Account");
+    let (code, msg) = rest_error(&r);
+    assert_eq!(code, "MALFORMED_QUERY");
+    assert!(msg.contains("LIMIT of at most 200"), "{msg}");
+    let j = ok(&org, &token, "SELECT FIELDS(ALL) FROM Account LIMIT 200");
+    assert!(j["totalSize"].as_u64().unwrap() > 0);
+    let (code, msg) = rest_error(&query(
+        &org,
+        &token,
+        "SELECT Name, FIELDS(STANDARD) FROM Account LIMIT 1",
+    ));
+    assert_eq!(code, "INVALID_FIELD");
+    assert!(msg.contains("duplicate field selected: Name"), "{msg}");
+}

@@ -34,6 +34,7 @@ pub(crate) fn parse_at(src: &str, tz: &TimeZone, now_ms: i64) -> Result<Query, S
         today: tz.local_day(now_ms),
         nest: Nest::Top,
         semis: Vec::new(),
+        fields_limit: None,
     };
     let (q, _) = p.query(None)?;
     let t = p.next();
@@ -68,6 +69,9 @@ pub(super) struct Parser<'a> {
     pub nest: Nest,
     /// The semi-joins of the statement's WHERE parsed so far.
     pub semis: Vec<SemiJoin>,
+    /// Where `FIELDS(ALL)` or `FIELDS(CUSTOM)` stands in the SELECT list being read: its
+    /// query then needs a LIMIT of at most 200.
+    pub fields_limit: Option<usize>,
 }
 
 /// The clauses after FROM, as parsed before the SELECT list is put together.
@@ -167,11 +171,22 @@ impl Parser<'_> {
         };
         let after_from = self.i;
         self.i = select_at;
+        let outer_fields = self.fields_limit.take();
         let items = self.select_list()?;
+        let fields_at = std::mem::replace(&mut self.fields_limit, outer_fields);
         self.i = after_from;
         let clauses = self.clauses()?;
         let end = self.i;
         let q = self.assemble(items, clauses)?;
+        if let Some(pos) = fields_at {
+            if !q.limit.is_some_and(|l| l <= 200) {
+                return Err(SoqlError::malformed(
+                    self.src,
+                    pos,
+                    "The SOQL FIELDS function must have a LIMIT of at most 200",
+                ));
+            }
+        }
         self.i = end;
         self.obj = outer;
         Ok((q, rel))

@@ -32,7 +32,11 @@ impl Parser<'_> {
     pub(super) fn select_list(&mut self) -> Result<Vec<Item>, SoqlError> {
         let mut items = Vec::new();
         loop {
-            items.push(self.select_item()?);
+            if let Some(fields) = self.fields_function()? {
+                items.extend(fields);
+            } else {
+                items.push(self.select_item()?);
+            }
             if self.peek().tok != Tok::Comma {
                 break;
             }
@@ -74,6 +78,44 @@ impl Parser<'_> {
         let f = self.resolve(&path, pos)?;
         let alias = self.alias();
         Ok(Item::Field { f, pos, alias })
+    }
+
+    /// `FIELDS(ALL)`, `FIELDS(CUSTOM)` or `FIELDS(STANDARD)`: the object's fields (custom ones
+    /// end in `__c`), `None` for any other item. ALL and CUSTOM need a LIMIT of at most 200,
+    /// checked once the clauses are read ([`Parser::fields_limit`]).
+    fn fields_function(&mut self) -> Result<Option<Vec<Item>>, SoqlError> {
+        let t = self.peek().clone();
+        let (Tok::Ident(name), Tok::LParen) = (&t.tok, &self.peek_at(1).tok) else {
+            return Ok(None);
+        };
+        if !name.eq_ignore_ascii_case("FIELDS") {
+            return Ok(None);
+        }
+        self.i += 2;
+        let which = self.next();
+        let kind = match &which.tok {
+            Tok::Ident(k) if k.eq_ignore_ascii_case("ALL") => (true, true),
+            Tok::Ident(k) if k.eq_ignore_ascii_case("CUSTOM") => (false, true),
+            Tok::Ident(k) if k.eq_ignore_ascii_case("STANDARD") => (true, false),
+            _ => return Err(self.unexpected(&which)),
+        };
+        self.expect(Tok::RParen)?;
+        if kind.1 {
+            self.fields_limit = Some(t.pos);
+        }
+        let def = crate::schema::object(self.obj);
+        let items = (0..def.fields.len())
+            .filter(|&i| {
+                let custom = def.fields[i].name.ends_with("__c");
+                (custom && kind.1) || (!custom && kind.0)
+            })
+            .map(|i| Item::Field {
+                f: FieldRef::through(&[], self.obj, i),
+                pos: t.pos,
+                alias: None,
+            })
+            .collect();
+        Ok(Some(items))
     }
 
     /// An alias after a SELECT item: a word that is not a keyword.
