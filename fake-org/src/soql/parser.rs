@@ -179,7 +179,7 @@ impl Parser<'_> {
         let end = self.i;
         let q = self.assemble(items, clauses)?;
         if let Some(pos) = fields_at {
-            if !q.limit.is_some_and(|l| l <= 200) {
+            if q.limit.is_none_or(|l| l > 200) {
                 return Err(SoqlError::malformed(
                     self.src,
                     pos,
