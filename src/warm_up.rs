@@ -5,9 +5,13 @@
 //! The connections are opened by asking for `GET /services/data/` (the API versions) without
 //! the session: a resource Salesforce serves without authentication, so the warm-up spends no
 //! API call and sends no token. Whatever it answers, the connection it came on stays in the
-//! client's pool for the calls that follow.
+//! client's pool for the calls that follow. The requests hold their answers until all of them
+//! have one (or a short while has passed), so that they are in flight together on as many
+//! connections, however quick the server is.
 
-use std::time::Duration;
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::transport::Call;
 use crate::Client;
@@ -15,9 +19,64 @@ use crate::Client;
 /// The longest a warm-up request may take: it is only worth anything if it is quick.
 const WARM_UP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest a warm-up holds its answer waiting for the others.
+const HOLD: Duration = Duration::from_secs(2);
+
+/// Counts the warm-ups that have their answer; each waits until all have (or [`HOLD`]).
+struct Latch {
+    left: Mutex<usize>,
+    all_in: Condvar,
+}
+
+impl Latch {
+    fn arrive_and_wait(&self) {
+        let deadline = Instant::now() + HOLD;
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        *left = left.saturating_sub(1);
+        self.all_in.notify_all();
+        while *left > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            left = self
+                .all_in
+                .wait_timeout(left, deadline - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+}
+
+/// Where a warm-up's answer goes: nowhere, once every warm-up has its own.
+struct Held<'a> {
+    latch: &'a Latch,
+    arrived: bool,
+}
+
+impl Held<'_> {
+    fn arrive(&mut self) {
+        if !self.arrived {
+            self.arrived = true;
+            self.latch.arrive_and_wait();
+        }
+    }
+}
+
+impl Write for Held<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.arrive();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Client {
     /// Starts `n` requests at once to the instance in background threads and returns without
-    /// waiting for them: once they are answered, the pool holds at least `n` connections to the
+    /// waiting for them: once they are answered, the pool holds `n` connections to the
     /// instance (those idle now are reused, and the others opened). A failure is logged and
     /// otherwise ignored: the calls that follow open their own connections, as without it.
     pub(crate) fn warm_up(&self, n: usize) {
@@ -26,12 +85,21 @@ impl Client {
             self.instance_url().trim_end_matches('/')
         );
         let timeout = WARM_UP_TIMEOUT.min(self.inner.auth.config.get_timeout);
-        for _ in 0..n {
+        let latch = Arc::new(Latch {
+            left: Mutex::new(n),
+            all_in: Condvar::new(),
+        });
+        for started in 0..n {
             let client = self.clone();
             let url = url.clone();
+            let mine = latch.clone();
             let spawned = std::thread::Builder::new()
                 .name("sfrest-warm-up".into())
                 .spawn(move || {
+                    let mut held = Held {
+                        latch: &mine,
+                        arrived: false,
+                    };
                     let call = Call {
                         method: "GET",
                         url: &url,
@@ -39,7 +107,7 @@ impl Client {
                         headers: &[],
                         body: None,
                         stream: None,
-                        sink: None,
+                        sink: Some(&mut held),
                         timeout,
                         setting: None,
                     };
@@ -47,9 +115,15 @@ impl Client {
                         Ok(reply) => log::debug!("warm-up: GET /services/data/ {}", reply.status),
                         Err(e) => log::debug!("warm-up failed (ignored): {e}"),
                     }
+                    // An answer without a body, or none at all, still counts.
+                    held.arrive();
                 });
             if let Err(e) = spawned {
                 log::debug!("warm-up thread not started (ignored): {e}");
+                // The threads that did start do not wait for those that did not.
+                let mut left = latch.left.lock().unwrap_or_else(|e| e.into_inner());
+                *left = left.saturating_sub(n - started);
+                latch.all_in.notify_all();
                 return;
             }
         }

@@ -312,6 +312,12 @@ fn a_running_job_opens_the_download_connections_meanwhile() {
         assert_eq!(r.method, "GET");
         assert_eq!(r.header("authorization"), None, "no token on a warm-up");
     }
+    let distinct: std::collections::HashSet<u64> = warm.iter().map(|r| r.connection).collect();
+    assert_eq!(
+        distinct.len(),
+        4,
+        "the warm-ups are in flight together, one a connection"
+    );
     let authenticated = requests
         .iter()
         .filter(|r| r.header("authorization").is_some())
