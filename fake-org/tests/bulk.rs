@@ -801,3 +801,68 @@ fn million_rows_in_and_out() {
     );
     assert_eq!(total, 1_000_020);
 }
+
+/// A row whose width differs from the header fails with Salesforce's text, and its
+/// failedResults line has every header column, empty (as a real org writes it).
+#[test]
+fn a_row_of_the_wrong_width_fails_as_salesforce_writes_it() {
+    let org = FakeOrg::start();
+    let api = Api::new(&org);
+    let csv = "LastName,FirstName,Title,Email\nDoe,Jo,Boss\n";
+    let (id, info) = api.ingest(json!({"object": "Contact", "operation": "insert"}), csv);
+    assert_eq!(info["numberRecordsFailed"], 1);
+    let rows = parse_csv(&api.csv(&format!("jobs/ingest/{id}/failedResults/")));
+    assert_eq!(
+        rows[1],
+        vec![
+            "",
+            "INVALID_FIELD:Number of fields in header is different from the row. header = 4 row = 3:--",
+            "",
+            "",
+            "",
+            ""
+        ]
+    );
+}
+
+/// The query job answers of the documentation: info with isPkChunkingSupported, deleting a
+/// job still running, aborting a completed one.
+#[test]
+fn query_job_state_answers_are_the_documented_ones() {
+    let org = FakeOrg::start();
+    org.set_bulk_polls_until_complete(0);
+    org.set_bulk_query_time(std::time::Duration::from_secs(30));
+    let api = Api::new(&org);
+    let r = api.json(
+        "POST",
+        "jobs/query",
+        json!({"operation": "query", "query": "SELECT Id FROM Account"}),
+    );
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let info = api.get(&format!("jobs/query/{id}")).json();
+    assert_eq!(info["isPkChunkingSupported"], true, "{info}");
+    let r = api.call("DELETE", &format!("jobs/query/{id}"), &[], b"");
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()[0],
+        json!({"errorCode": "API_ERROR", "message": "Error encountered when deleting the job because the job is not terminated"})
+    );
+    org.set_bulk_query_time(std::time::Duration::ZERO);
+    let r = api.json(
+        "POST",
+        "jobs/query",
+        json!({"operation": "query", "query": "SELECT Id FROM Account"}),
+    );
+    let done = r.json()["id"].as_str().unwrap().to_owned();
+    api.wait("query", &done);
+    let r = api.json(
+        "PATCH",
+        &format!("jobs/query/{done}"),
+        json!({"state": "Aborted"}),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()[0]["message"],
+        "Aborting already Completed Job not allowed"
+    );
+}

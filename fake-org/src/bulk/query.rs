@@ -72,10 +72,11 @@ pub(super) fn route(ctx: &Ctx, method: &str, rest: &[&str]) -> Response {
             with(id, &|q| {
                 let phase = lock(&q.p).phase;
                 if !phase.terminal() {
+                    // The "Delete a Query Job" page's answer.
                     return bad(
-                    "INVALIDJOBSTATE",
-                    &format!("Job {} is {}: only a JobComplete, Aborted or Failed job can be deleted", q.c.id, phase.name()),
-                );
+                        "API_ERROR",
+                        "Error encountered when deleting the job because the job is not terminated",
+                    );
                 }
                 bulk(ctx).remove(id);
                 Response::no_content()
@@ -276,7 +277,8 @@ fn info(ctx: &Ctx, q: &QueryJob, p: &Progress, detail: bool) -> Vec<u8> {
         o = o
             .raw("numberRecordsProcessed", &n.to_string())
             .raw("retries", "0")
-            .raw("totalProcessingTime", &p.processing_ms.to_string());
+            .raw("totalProcessingTime", &p.processing_ms.to_string())
+            .raw("isPkChunkingSupported", "true");
         if let Some(m) = p
             .error_message
             .as_deref()
@@ -299,6 +301,13 @@ fn abort(ctx: &Ctx, q: &QueryJob) -> Response {
         return bad(
             "INVALIDJOBSTATE",
             &format!("Invalid state: '{target}'. A query job can only be set to Aborted"),
+        );
+    }
+    if p.phase == Phase::JobComplete {
+        // The "Abort a Query Job" page's answer.
+        return bad(
+            "INVALIDJOBSTATE",
+            "Aborting already Completed Job not allowed",
         );
     }
     if p.phase.terminal() {

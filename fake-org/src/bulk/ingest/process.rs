@@ -226,9 +226,9 @@ fn apply(
     let def = schema::object(j.obj);
     if rec.len() != cols.len() {
         let msg = format!(
-            "The row has {} values but the header has {} columns",
-            rec.len(),
-            cols.len()
+            "Number of fields in header is different from the row. header = {} row = {}",
+            cols.len(),
+            rec.len()
         );
         return Err(ApiError::new(400, "INVALID_FIELD", &msg));
     }

@@ -90,6 +90,10 @@ pub(super) fn results(j: &IngestJob, which: Which) -> Response {
                         .map_or("", String::as_str);
                     write_quoted(&mut out, msg);
                 }
+                if rec.len() != cols.len() {
+                    // A row of the wrong width is written as the header's columns, all empty.
+                    rec = vec![String::new(); cols.len()];
+                }
                 write_values(&mut out, &rec, true);
             }
         }
