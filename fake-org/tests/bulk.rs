@@ -866,3 +866,15 @@ fn query_job_state_answers_are_the_documented_ones() {
         "Aborting already Completed Job not allowed"
     );
 }
+
+/// successfulResults gives doubles as Salesforce stored them (the Bulk Insert walkthrough:
+/// AnnualRevenue 912260031 comes back as 9.12260031E8), integers as sent.
+#[test]
+fn successful_results_write_doubles_as_stored() {
+    let org = FakeOrg::start();
+    let api = Api::new(&org);
+    let csv = "Name,AnnualRevenue,NumberOfEmployees\nBig,912260031,2676\n";
+    let (id, _) = api.ingest(json!({"object": "Account", "operation": "insert"}), csv);
+    let rows = parse_csv(&api.csv(&format!("jobs/ingest/{id}/successfulResults/")));
+    assert_eq!(rows[1][2..], ["Big", "9.12260031E8", "2676"]);
+}

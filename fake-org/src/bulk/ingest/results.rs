@@ -51,6 +51,21 @@ pub(super) fn results(j: &IngestJob, which: Which) -> Response {
         .iter()
         .position(|c| c.trim().eq_ignore_ascii_case("Id"));
     let mut rec = Vec::with_capacity(cols.len());
+    // Doubles (currency, percent) come back as Salesforce stored them, Java-style
+    // (`912260031` as `9.12260031E8`, as the Bulk Insert walkthrough's results show).
+    let doubles: Vec<bool> = cols
+        .iter()
+        .map(|c| {
+            def.field_index(c.trim()).is_some_and(|i| {
+                matches!(
+                    def.fields[i].ty,
+                    crate::schema::FieldType::Double
+                        | crate::schema::FieldType::Currency
+                        | crate::schema::FieldType::Percent
+                )
+            })
+        })
+        .collect();
     let write_values = |out: &mut Vec<u8>, rec: &[String], lead: bool| {
         for (i, v) in rec.iter().enumerate() {
             if i > 0 || lead {
@@ -75,6 +90,11 @@ pub(super) fn results(j: &IngestJob, which: Which) -> Response {
                     write_quoted(&mut out, &def.id_of(o.row));
                     out.push(delim);
                     write_quoted(&mut out, if o.code == CREATED { "true" } else { "false" });
+                    for (v, double) in rec.iter_mut().zip(&doubles) {
+                        if let (true, Ok(f)) = (*double, v.trim().parse::<f64>()) {
+                            *v = crate::value::java_double(f);
+                        }
+                    }
                 } else {
                     let id = match id_col {
                         Some(i) if j.op.by_id() || j.ext == Some(F_ID) => {
