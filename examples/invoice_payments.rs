@@ -48,15 +48,16 @@ pub fn apply_payments(sf: &Client, csv: &str) -> Result<Outcome, sfrest::Error> 
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .ok_or("usage: invoice_payments PAYMENTS.csv")?;
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: invoice_payments PAYMENTS.csv");
+        std::process::exit(2);
+    };
     let csv = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let sf = Client::from_env()?;
     let out = apply_payments(&sf, &csv)?;
     println!("{} invoices marked paid", out.paid);
     for line in &out.unmatched {
-        eprintln!("no open invoice for: {line}");
+        eprintln!("no open invoice of that amount for: {line}");
     }
     Ok(())
 }

@@ -83,9 +83,10 @@ fn main() -> Result<(), sfrest::Error> {
             log_done(n);
             Ok(())
         }
-        _ => Err(sfrest::Error::InvalidArgument {
-            message: "usage: sync_changes WATERMARK_FILE [ENV_FILE] | sync_changes --demo".into(),
-        }),
+        _ => {
+            eprintln!("usage: sync_changes WATERMARK_FILE [ENV_FILE] | sync_changes --demo");
+            std::process::exit(2);
+        }
     }
 }
 

@@ -138,7 +138,7 @@ impl fmt::Display for Error {
             ),
             Error::SessionExpired { method, path } => write!(
                 f,
-                "{method} {path}: the session expired (INVALID_SESSION_ID) and the access-token flow cannot log in again: set a fresh SF_ACCESS_TOKEN, or credentials for a flow that logs in (client credentials, JWT bearer, refresh token)"
+                "{method} {path}: the session is expired or invalid (INVALID_SESSION_ID: an old token, or one mistyped) and the access-token flow cannot log in again: set a fresh SF_ACCESS_TOKEN, or credentials for a flow that logs in (client credentials, JWT bearer, refresh token)"
             ),
             Error::Refused { url, reason } => write!(f, "refused to call {url}: {reason}"),
             Error::InvalidArgument { message } => write!(f, "invalid argument: {message}"),
