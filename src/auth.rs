@@ -262,6 +262,10 @@ impl Authenticator {
                 && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
             {
                 log::warn!("{ROTATION_WITHOUT_CACHE}");
+                // The next run will fail: said on stderr too when no logger is listening.
+                if log::max_level() == log::LevelFilter::Off {
+                    eprintln!("sfrest: warning: {ROTATION_WITHOUT_CACHE}");
+                }
             }
         }
         Ok(session)

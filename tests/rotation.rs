@@ -326,3 +326,29 @@ fn two_runs_in_two_processes_share_the_rotated_token() {
     assert!(ok, "third run: {text}");
     assert_eq!(presented(&org).len(), 2);
 }
+
+/// Without a logger, the warning that the next run will fail (rotation without a token cache)
+/// still reaches stderr: a cron job's log shows it.
+#[test]
+fn the_rotation_warning_reaches_stderr_without_a_logger() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let dir = temp_dir("stderr-warning");
+    std::fs::write(
+        dir.join(".env"),
+        format!(
+            "SF_LOGIN_URL={}\nSF_CLIENT_ID={}\nSF_REFRESH_TOKEN={r0}\n",
+            org.login_url(),
+            org.credentials().client_id,
+        ),
+    )
+    .unwrap();
+    let (ok, text) = run_child(&dir);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("sfrest: warning: the connected app rotates refresh tokens"),
+        "{text}"
+    );
+    assert!(!text.contains(&r0), "no token in the warning");
+}
