@@ -84,6 +84,9 @@ impl fmt::Display for Error {
                     Some(_) => f.write_str(". the org's daily API request limit is used up; retrying soon does not help: check usage with Client::limits() or Client::api_usage()")?,
                     None => {}
                 }
+                if let Some(version) = unserved_version(*status, errors, path) {
+                    write!(f, ". Every API version has this resource: is {version} one this org serves (SF_API_VERSION)? GET /services/data/ lists them")?;
+                }
                 Ok(())
             }
             Error::MultipleChoices { method, path, urls } => write!(
@@ -293,4 +296,26 @@ pub(crate) mod tests {
         assert_eq!(fmt_duration(Duration::from_secs(30)), "30 s");
         assert_eq!(fmt_duration(Duration::from_millis(250)), "250 ms");
     }
+}
+
+/// The version of a 404 NOT_FOUND on a resource that every API version has (`query`,
+/// `queryAll`, `limits`, `composite`, `jobs/query`, `jobs/ingest`): most likely a version the
+/// org does not serve.
+fn unserved_version<'p>(status: u16, errors: &[crate::ApiError], path: &'p str) -> Option<&'p str> {
+    if status != 404 || !errors.iter().any(|e| e.error_code == "NOT_FOUND") {
+        return None;
+    }
+    let rest = path.strip_prefix("/services/data/")?;
+    let (version, resource) = rest.split_once('/')?;
+    let resource = resource
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/');
+    (version.starts_with('v')
+        && matches!(
+            resource,
+            "query" | "queryAll" | "limits" | "composite" | "jobs/query" | "jobs/ingest"
+        ))
+    .then_some(version)
 }

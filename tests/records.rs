@@ -529,3 +529,28 @@ fn cron_query_round() {
         .unwrap();
     assert_eq!(before["totalSize"], org.count("Contact") as u64 - 2);
 }
+
+/// An API version the org does not serve answers 404 NOT_FOUND on resources every version
+/// has: the error points at SF_API_VERSION.
+#[test]
+fn an_unserved_api_version_is_named_in_the_error() {
+    let org = sfrest_fake_org::FakeOrg::start();
+    let sf = common::password_builder(&org)
+        .api_version("99.0")
+        .build()
+        .unwrap();
+    let err = sf.query("SELECT Id FROM Account").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("404") && text.contains("SF_API_VERSION"),
+        "{text}"
+    );
+    // A missing record of a served version is not about the version.
+    let (_org, sf) = common::org_and_client();
+    let text = sf
+        .sobject("Account")
+        .get("001000000000000AAA", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(!text.contains("SF_API_VERSION"), "{text}");
+}
