@@ -241,6 +241,28 @@ pub(crate) fn fmt_duration(d: Duration) -> String {
     }
 }
 
+/// The version of a 404 NOT_FOUND on a resource that every API version has (`query`,
+/// `queryAll`, `limits`, `composite`, `jobs/query`, `jobs/ingest`): most likely a version the
+/// org does not serve.
+fn unserved_version<'p>(status: u16, errors: &[crate::ApiError], path: &'p str) -> Option<&'p str> {
+    if status != 404 || !errors.iter().any(|e| e.error_code == "NOT_FOUND") {
+        return None;
+    }
+    let rest = path.strip_prefix("/services/data/")?;
+    let (version, resource) = rest.split_once('/')?;
+    let resource = resource
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/');
+    (version.starts_with('v')
+        && matches!(
+            resource,
+            "query" | "queryAll" | "limits" | "composite" | "jobs/query" | "jobs/ingest"
+        ))
+    .then_some(version)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -296,26 +318,4 @@ pub(crate) mod tests {
         assert_eq!(fmt_duration(Duration::from_secs(30)), "30 s");
         assert_eq!(fmt_duration(Duration::from_millis(250)), "250 ms");
     }
-}
-
-/// The version of a 404 NOT_FOUND on a resource that every API version has (`query`,
-/// `queryAll`, `limits`, `composite`, `jobs/query`, `jobs/ingest`): most likely a version the
-/// org does not serve.
-fn unserved_version<'p>(status: u16, errors: &[crate::ApiError], path: &'p str) -> Option<&'p str> {
-    if status != 404 || !errors.iter().any(|e| e.error_code == "NOT_FOUND") {
-        return None;
-    }
-    let rest = path.strip_prefix("/services/data/")?;
-    let (version, resource) = rest.split_once('/')?;
-    let resource = resource
-        .split('?')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('/');
-    (version.starts_with('v')
-        && matches!(
-            resource,
-            "query" | "queryAll" | "limits" | "composite" | "jobs/query" | "jobs/ingest"
-        ))
-    .then_some(version)
 }
