@@ -25,10 +25,6 @@ pub use query_job::QueryJob;
 /// Salesforce's advice: keep each upload under 100 MB. sfrest cuts at 95 MB (uncompressed).
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 95 * 1000 * 1000;
 
-/// How long a query job must have run before [`Bulk::query`] opens the connections for its
-/// result pages: a job done sooner most likely has one page.
-const WARM_UP_AFTER: Duration = Duration::from_secs(1);
-
 /// The most one query result page may hold in memory while pages are downloaded at once, by
 /// default (see [`Bulk::max_page_bytes`]): 1 GiB.
 pub const DEFAULT_MAX_PAGE_BYTES: usize = 1 << 30;
@@ -330,44 +326,6 @@ impl Bulk {
             bulk: self.clone(),
             jobs: vec![info],
         })
-    }
-
-    /// Exports a query's records as CSV into `out`: creates the query job, waits for it, then
-    /// streams every result page (one header row). Returns the number of records.
-    ///
-    /// When the pages will be downloaded at once (see [`Bulk::parallel_downloads`]) and the job
-    /// is still running after a second, the connections for them (and for the next page
-    /// listing, fetched meanwhile) are opened while it runs, by as many unauthenticated
-    /// `GET /services/data/`: no API call spent, no token sent. A job done sooner (a small
-    /// result, most likely one page) opens none.
-    pub fn query<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
-        self.export(soql, false, out)
-    }
-
-    /// Like [`Bulk::query`], including deleted and archived records (`queryAll`).
-    pub fn query_all<W: Write>(&self, soql: &str, out: W) -> Result<u64> {
-        self.export(soql, true, out)
-    }
-
-    fn export<W: Write>(&self, soql: &str, include_deleted: bool, out: W) -> Result<u64> {
-        let mut warmed = !self.pages_in_parallel();
-        let job = self.start_query(soql, include_deleted)?;
-        let started = std::time::Instant::now();
-        job.wait_with(|info| {
-            if !warmed && !info.is_final() && started.elapsed() >= WARM_UP_AFTER {
-                warmed = true;
-                // The pages at once, and the next listing fetched meanwhile.
-                self.client.warm_up(self.parallel + 1);
-            }
-        })?
-        .results(out)
-    }
-
-    /// Whether a query job's results are read with `resultPages`, several pages at once.
-    fn pages_in_parallel(&self) -> bool {
-        self.parallel > 1
-            && self.max_records.is_none()
-            && crate::bulk_pages::version_has_result_pages(self.client.api_version())
     }
 
     /// Creates a query job without waiting for it.
