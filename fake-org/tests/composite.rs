@@ -274,23 +274,28 @@ fn sosl_search() {
     assert_eq!(rest_error(&r).0, "MALFORMED_SEARCH");
 }
 
+/// A Composite request of one GET subrequest.
+fn one_get(org: &FakeOrg, token: &str, url: &str) -> Resp {
+    let body = json!({"compositeRequest": [{"method": "GET", "url": url, "referenceId": "r"}]});
+    send_json(
+        org,
+        token,
+        "POST",
+        "/services/data/v66.0/composite",
+        &body.to_string(),
+    )
+}
+
 /// Each subresponse's body keeps the member order of the resource's own answer (a query page:
 /// totalSize, done, records; a record: attributes first), not an alphabetical one.
 #[test]
 fn composite_bodies_keep_their_member_order() {
     let org = FakeOrg::start();
     let token = login(&org);
-    let body = json!({"compositeRequest": [{
-        "method": "GET",
-        "url": "/services/data/v66.0/query?q=SELECT+Name,Id+FROM+Account+LIMIT+1",
-        "referenceId": "q",
-    }]});
-    let r = send_json(
+    let r = one_get(
         &org,
         &token,
-        "POST",
-        "/services/data/v66.0/composite",
-        &body.to_string(),
+        "/services/data/v66.0/query?q=SELECT+Name,Id+FROM+Account+LIMIT+1",
     );
     assert_eq!(r.status, 200, "{}", r.text());
     let text = r.text();
@@ -314,18 +319,7 @@ fn composite_bodies_keep_their_member_order() {
 fn a_subrequest_to_a_retired_version_is_gone() {
     let org = FakeOrg::start();
     let token = login(&org);
-    let body = json!({"compositeRequest": [{
-        "method": "GET",
-        "url": "/services/data/v25.0/limits",
-        "referenceId": "old",
-    }]});
-    let r = send_json(
-        &org,
-        &token,
-        "POST",
-        "/services/data/v66.0/composite",
-        &body.to_string(),
-    );
+    let r = one_get(&org, &token, "/services/data/v25.0/limits");
     let sub = &r.json()["compositeResponse"][0];
     assert_eq!(sub["httpStatusCode"], 410, "{sub}");
     assert_eq!(sub["body"][0]["errorCode"], "UNSUPPORTED_API_VERSION");

@@ -301,34 +301,33 @@ fn picklists_sort_in_their_setup_order() {
         .iter()
         .map(|v| v["value"].as_str().unwrap().to_owned())
         .collect();
-    let place = |s: &str| stages.iter().position(|p| p == s).unwrap();
-    let j = ok(
+    // Each record's stage, as its place in the setup order.
+    let places = |j: &Value| -> Vec<usize> {
+        j["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let stage = r["StageName"].as_str().unwrap();
+                stages.iter().position(|p| p == stage).unwrap()
+            })
+            .collect()
+    };
+    let got = places(&ok(
         &org,
         &token,
         "SELECT StageName FROM Opportunity ORDER BY StageName",
-    );
-    let got: Vec<usize> = j["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| place(r["StageName"].as_str().unwrap()))
-        .collect();
+    ));
     assert!(
         got.len() > 3 && got.windows(2).all(|w| w[0] <= w[1]),
         "{got:?}"
     );
     assert!(got.first() < got.last(), "several stages: {got:?}");
-    let j = ok(
+    let got = places(&ok(
         &org,
         &token,
         "SELECT StageName, COUNT(Id) FROM Opportunity GROUP BY StageName ORDER BY StageName DESC",
-    );
-    let got: Vec<usize> = j["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| place(r["StageName"].as_str().unwrap()))
-        .collect();
+    ));
     assert!(got.windows(2).all(|w| w[0] > w[1]), "{got:?}");
 }
 
