@@ -122,7 +122,7 @@ fn field(f: &FieldDef) -> J {
             })
         })
         .collect();
-    let filterable = f.ty != FieldType::TextArea;
+    let filterable = f.filterable();
     let groupable = !f.ty.is_double() && !matches!(f.ty, FieldType::DateTime | FieldType::TextArea);
     let first = json!({
         "aggregatable": filterable,
@@ -179,7 +179,7 @@ fn field(f: &FieldDef) -> J {
         "scale": if f.ty.is_double() { f.scale } else { 0 },
         "searchPrefilterable": f.ty == FieldType::Reference,
         "soapType": f.ty.soap_type(),
-        "sortable": filterable,
+        "sortable": f.sortable(),
         "type": f.ty.name(),
         "unique": f.unique,
         "updateable": f.updateable,

@@ -249,3 +249,33 @@ fn standard_objects_stay_and_sample_data_is_optional() {
     let r = query(&plain, &token, "SELECT Id FROM Invoice__c");
     assert_eq!(rest_error(&r).0, "INVALID_TYPE");
 }
+
+/// A long text area (the describe says neither filterable nor sortable) cannot be filtered or
+/// sorted on, with Salesforce's errors; it can still be selected.
+#[test]
+fn a_long_text_area_is_not_filtered_or_sorted() {
+    let org = invoices_org();
+    let token = login(&org);
+    let (code, msg) = rest_error(&query(
+        &org,
+        &token,
+        "SELECT Name FROM Invoice__c WHERE Notes__c = 'x'",
+    ));
+    assert_eq!(code, "INVALID_FIELD");
+    assert!(
+        msg.contains("field 'Notes__c' can not be filtered in query call"),
+        "{msg}"
+    );
+    let (code, msg) = rest_error(&query(
+        &org,
+        &token,
+        "SELECT Name FROM Invoice__c ORDER BY Notes__c",
+    ));
+    assert_eq!(code, "INVALID_FIELD");
+    assert!(
+        msg.contains("field 'Notes__c' can not be sorted in a query call"),
+        "{msg}"
+    );
+    let r = query(&org, &token, "SELECT Name, Notes__c FROM Invoice__c");
+    assert_eq!(r.status, 200, "{}", r.text());
+}

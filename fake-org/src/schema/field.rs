@@ -225,6 +225,30 @@ pub(crate) const fn field(name: &'static str, label: &'static str, ty: FieldType
 }
 
 impl FieldDef {
+    /// Whether SOQL may filter on the field (WHERE): as its describe says, else any field
+    /// "except a long text area field, encrypted data field, or base64-encoded field" (nor a
+    /// compound one).
+    pub(crate) fn filterable(&self) -> bool {
+        self.flag("filterable").unwrap_or_else(|| {
+            !matches!(
+                self.ty,
+                FieldType::EncryptedString | FieldType::Base64 | FieldType::Compound
+            ) && !(self.ty == FieldType::TextArea && self.length > 255)
+        })
+    }
+
+    /// Whether SOQL may sort on the field (ORDER BY): as its describe says, else as for
+    /// filtering, and not a multi-select picklist.
+    pub(crate) fn sortable(&self) -> bool {
+        self.flag("sortable")
+            .unwrap_or_else(|| self.filterable() && self.ty != FieldType::MultiPicklist)
+    }
+
+    /// A boolean of the field's loaded describe.
+    fn flag(&self, name: &str) -> Option<bool> {
+        self.describe?.get(name)?.as_bool()
+    }
+
     pub(crate) const fn required(mut self) -> Self {
         self.nillable = false;
         self

@@ -24,6 +24,14 @@ impl Parser<'_> {
             let (path, pos) = p.ident()?;
             let f = p.resolve(&path, pos)?;
             let d = def(&f);
+            if !d.filterable() {
+                return Err(SoqlError::at(
+                    "INVALID_FIELD",
+                    p.src,
+                    pos,
+                    format!("field '{}' can not be filtered in query call", d.name),
+                ));
+            }
             Ok((f, d.ty, d.name.to_owned(), pos))
         })
     }

@@ -370,7 +370,16 @@ impl Parser<'_> {
             }
             let (path, pos) = self.ident()?;
             let field = self.resolve(&path, pos)?;
-            let picklist = super::path::def(&field).picklist;
+            let d = super::path::def(&field);
+            if !d.sortable() {
+                return Err(SoqlError::at(
+                    "INVALID_FIELD",
+                    self.src,
+                    pos,
+                    format!("field '{}' can not be sorted in a query call", d.name),
+                ));
+            }
+            let picklist = d.picklist;
             order.push(self.order_direction(field, picklist)?);
             if self.peek().tok != Tok::Comma {
                 return Ok(order);
