@@ -230,10 +230,12 @@ impl FieldDef {
     /// compound one).
     pub(crate) fn filterable(&self) -> bool {
         self.flag("filterable").unwrap_or_else(|| {
-            !matches!(
+            let long_text = self.ty == FieldType::TextArea && self.length > 255;
+            let never = matches!(
                 self.ty,
                 FieldType::EncryptedString | FieldType::Base64 | FieldType::Compound
-            ) && !(self.ty == FieldType::TextArea && self.length > 255)
+            );
+            !long_text && !never
         })
     }
 
