@@ -303,7 +303,8 @@ pub(crate) fn csv_transfer<'a>(
         method: "GET",
         path,
         params,
-        headers: &[("Accept", "text/csv")],
+        // CSV, and an error as JSON.
+        headers: &[("Accept", "application/json, text/csv")],
         idle: timeout,
         whole: timeout,
     }

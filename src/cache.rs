@@ -44,7 +44,8 @@ struct Entry {
     refresh_origin: Option<String>,
     /// Fingerprint of the refresh token configured when the session was saved: with the
     /// refresh-token flow (no username in the key), a session is used only by a configuration
-    /// that still names that token, so another org's or user's token never finds it.
+    /// that still names that token (and one saved without a refresh token only by one without),
+    /// so another org's or user's token never finds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     session_of: Option<String>,
 }
@@ -103,9 +104,9 @@ impl TokenCache {
         let file = self.read()?;
         crate::env::warn_if_readable_by_others(&self.path);
         let entry = file.sessions.get(&self.key)?;
-        if self.origin.is_some() && entry.session_of != self.origin {
+        if entry.session_of != self.origin {
             log::info!(
-                "ignoring the cached session in {}: it was made with another refresh token than SF_REFRESH_TOKEN names",
+                "ignoring the cached session in {}: it was made with another refresh token than this configuration's (or without one)",
                 self.path.display()
             );
             return None;

@@ -2,7 +2,7 @@
 
 /// The most of a body an excerpt is made from.
 const WINDOW: usize = 64 * 1024;
-/// Dropped from the end of a longer body's window: more than any token's length.
+/// Dropped from the end of a longer body's window, once redacted: more than any token's length.
 const CUT_MARGIN: usize = 16 * 1024;
 
 /// The start of a body as one line of text, for error messages: HTML tags removed, whitespace
@@ -10,15 +10,17 @@ const CUT_MARGIN: usize = 16 * 1024;
 ///
 /// Every live secret is wiped out of it, before and after (a server may reflect the request).
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    // A longer body is read up to 64 KiB less a margin longer than any token, so that a secret
-    // cut in two by the end (and so unknown to the redaction) is dropped whole.
-    let end = if body.len() > WINDOW {
-        WINDOW - CUT_MARGIN
-    } else {
-        body.len()
-    };
-    let lossy = String::from_utf8_lossy(&body[..end]);
-    let text = crate::redact::cow(&lossy);
+    let lossy = String::from_utf8_lossy(&body[..body.len().min(WINDOW)]);
+    let mut text = crate::redact::cow(&lossy);
+    if body.len() > WINDOW {
+        // A secret cut in two by the window's end is unknown to the redaction: the window's
+        // last bytes (more than any token) are dropped, after redacting the rest whole.
+        let mut keep = text.len().saturating_sub(CUT_MARGIN);
+        while !text.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        text.to_mut().truncate(keep);
+    }
     let mut plain = String::with_capacity(text.len().min(4096));
     let mut in_tag = false;
     let mut skip_until: Option<&str> = None;
@@ -77,11 +79,17 @@ mod tests {
         let _live = crate::secret::Secret::new(token.clone());
         // A comment hides everything up to just before the window's end, where the token
         // (reflected by the server) starts and runs past it.
-        let mut body = format!("<!--{}-->", "x".repeat(WINDOW - 60 - 7)).into_bytes();
-        body.extend_from_slice(token.as_bytes());
-        body.extend_from_slice(&b"y".repeat(1000));
-        assert!(body.len() > WINDOW);
-        assert!(!excerpt(&body).contains("00DCUT!"), "{}", excerpt(&body));
+        for cut in [WINDOW, WINDOW - CUT_MARGIN] {
+            let mut body = format!("<!--{}-->", "x".repeat(cut - 60 - 7)).into_bytes();
+            body.extend_from_slice(token.as_bytes());
+            body.extend_from_slice(&b"y".repeat(WINDOW));
+            assert!(body.len() > WINDOW);
+            assert!(
+                !excerpt(&body).contains("00DCUT!"),
+                "{cut}: {}",
+                excerpt(&body)
+            );
+        }
     }
 
     #[test]

@@ -26,11 +26,13 @@ const HOLD: Duration = Duration::from_secs(2);
 struct Latch {
     left: Mutex<usize>,
     all_in: Condvar,
+    /// [`HOLD`], or less when the requests' timeout is short (the hold counts against it).
+    hold: Duration,
 }
 
 impl Latch {
     fn arrive_and_wait(&self) {
-        let deadline = Instant::now() + HOLD;
+        let deadline = Instant::now() + self.hold;
         let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
         *left = left.saturating_sub(1);
         self.all_in.notify_all();
@@ -88,6 +90,7 @@ impl Client {
         let latch = Arc::new(Latch {
             left: Mutex::new(n),
             all_in: Condvar::new(),
+            hold: HOLD.min(timeout / 2),
         });
         for started in 0..n {
             let client = self.clone();

@@ -493,8 +493,12 @@ fn a_queried_blob_url_carries_the_version_of_the_query() {
             "SELECT VersionData FROM ContentVersion WHERE Id = '{id}'"
         ))
         .unwrap();
-    assert_eq!(
-        page["records"][0]["VersionData"],
-        format!("/services/data/v60.0/sobjects/ContentVersion/{id}/VersionData").as_str()
-    );
+    let url = format!("/services/data/v60.0/sobjects/ContentVersion/{id}/VersionData");
+    assert_eq!(page["records"][0]["VersionData"], url.as_str());
+    // The same for a record read by id.
+    let rec = older
+        .sobject("ContentVersion")
+        .get(&id, &["VersionData"])
+        .unwrap();
+    assert_eq!(rec["VersionData"], url.as_str());
 }

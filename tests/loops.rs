@@ -345,6 +345,13 @@ fn results_of_a_running_job_are_refused() {
         "one look-up"
     );
     assert!(org.requests().iter().all(|r| !r.path.ends_with("/results")));
+    // An aborted job never has results: JobFailed, not "wait for it".
+    job.abort().unwrap();
+    let err = job.results(std::io::sink()).unwrap_err();
+    assert!(
+        matches!(&err, Error::JobFailed { state, .. } if state == "Aborted"),
+        "{err:?}"
+    );
 }
 
 #[test]

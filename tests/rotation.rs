@@ -352,3 +352,30 @@ fn the_rotation_warning_reaches_stderr_without_a_logger() {
     );
     assert!(!text.contains(&r0), "no token in the warning");
 }
+
+/// A configuration without a refresh token (client credentials, same app and login host)
+/// does not get the session a refresh token's configuration cached, nor the other way round.
+#[test]
+fn a_flow_without_the_refresh_token_never_gets_its_session() {
+    let org = FakeOrg::start();
+    let c = org.credentials();
+    let cache = temp_dir("other-flow").join("tokens.json");
+    let token = org.issue_refresh_token();
+    Client::builder()
+        .login_url(org.my_domain_url())
+        .client_id(c.client_id.clone())
+        .refresh_token(token.as_str())
+        .token_cache(&cache)
+        .build()
+        .unwrap();
+    let logins = org.login_count();
+    let sf = Client::builder()
+        .login_url(org.my_domain_url())
+        .client_id(c.client_id)
+        .client_secret(c.client_secret)
+        .token_cache(&cache)
+        .build()
+        .unwrap();
+    assert_eq!(sf.auth_flow(), sfrest::AuthFlow::ClientCredentials);
+    assert_eq!(org.login_count(), logins + 1, "it logged in itself");
+}

@@ -88,7 +88,13 @@ pub(crate) fn check_row(
     };
     let req = ctx.req;
     if let (Some(list), Some(t)) = (req.header("if-match"), tag) {
-        if !names(list, t) {
+        // If-Match compares strongly: a weak tag (`W/"..."`) never matches.
+        let strong: Vec<&str> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.starts_with("W/"))
+            .collect();
+        if !names(&strong.join(","), t) {
             return Err(failed("If-Match"));
         }
     } else if let Some(since) = req.header("if-unmodified-since").and_then(parse_http_date) {

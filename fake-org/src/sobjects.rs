@@ -46,7 +46,10 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
         (["deleted"], "GET" | "HEAD") => return crate::replication::deleted(ctx, obj),
         // A record in the recycle bin answers 404 ENTITY_IS_DELETED, to a read as to a write.
         ([id], "GET" | "HEAD") => {
-            live_row(&read(&ctx.org.store), obj, id, false).and_then(|row| get(ctx, obj, row))
+            // The read guard is dropped before `get` takes its own: a writer waiting between
+            // two read locks of one thread would deadlock them.
+            let row = live_row(&read(&ctx.org.store), obj, id, false);
+            row.and_then(|row| get(ctx, obj, row))
         }
         ([id], "PATCH") => body(ctx).and_then(|b| {
             let mut store = write(&ctx.org.store);
@@ -263,7 +266,18 @@ pub(crate) fn write_row(
         out.push(b',');
         write_json_str(out, def.fields[i].name);
         out.push(b':');
-        write_value(out, &values[i]);
+        if crate::blob::blob_field(obj) == Some(i) && !values[i].is_null() {
+            // A blob is its URL, in the version of the reading call.
+            let url = format!(
+                "{base}/sobjects/{}/{}/{}",
+                def.name,
+                def.id_of(row),
+                def.fields[i].name
+            );
+            write_json_str(out, &url);
+        } else {
+            write_value(out, &values[i]);
+        }
     }
     out.push(b'}');
 }
@@ -283,21 +297,17 @@ fn version(ctx: &Ctx, store: &Store, obj: u8, row: u32) -> (Option<String>, i64)
 }
 
 fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
-    let (tag, modified) = version(ctx, &read(&ctx.org.store), obj, row);
+    // One read of the record: its ETag and its body are of the same version.
+    let store = read(&ctx.org.store);
+    let (tag, modified) = version(ctx, &store, obj, row);
     if let Some(unchanged) = crate::conditional::check_row(ctx, tag.as_deref(), modified, true)? {
         return Ok(unchanged);
     }
     let params = crate::form::parse_form(&ctx.req.query);
     let fields = field_list(obj, crate::form::param(&params, "fields"))?;
     let mut out = Vec::with_capacity(512);
-    write_row(
-        &mut out,
-        &read(&ctx.org.store),
-        &ctx.base(),
-        obj,
-        row,
-        &fields,
-    );
+    write_row(&mut out, &store, &ctx.base(), obj, row, &fields);
+    drop(store);
     let resp = Response::json(200, out);
     Ok(match tag {
         Some(t) => resp.header("ETag", &t),

@@ -92,6 +92,18 @@ fn account_rows_carry_an_etag_that_conditions_reads_and_writes() {
         r#"{"Name":"Lost"}"#,
     );
     assert_eq!(r.status, 412, "{}", r.text());
+    // If-Match compares strongly: the current tag marked weak does not match.
+    let current = call(&org, &token, "GET", &row, &[], "");
+    let weak = format!("W/{}", current.header("etag").unwrap());
+    let r = call(
+        &org,
+        &token,
+        "PATCH",
+        &row,
+        &[("If-Match", &weak)],
+        r#"{"Name":"Lost"}"#,
+    );
+    assert_eq!(r.status, 412, "{}", r.text());
     let r = call(&org, &token, "GET", &row, &[], "");
     assert_eq!(
         r.json()["Name"],

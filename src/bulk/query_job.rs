@@ -105,10 +105,18 @@ impl QueryJob {
     ///
     /// A job not known to be `JobComplete` is looked up first (one call): its results can be
     /// read only once it is (Salesforce's rule), and its record count then bounds the pages.
-    /// Still running, it is [`Error::InvalidArgument`]: [`QueryJob::wait`] first.
+    /// Still running, it is [`Error::InvalidArgument`]: [`QueryJob::wait`] first; `Failed` or
+    /// `Aborted`, [`Error::JobFailed`].
     pub fn results<W: Write>(&self, mut out: W) -> Result<u64> {
         if self.info.state != "JobComplete" {
             let info = self.bulk.get_info("query", &self.info.id)?;
+            if info.is_final() && info.state != "JobComplete" {
+                return Err(Error::JobFailed {
+                    id: info.id,
+                    state: info.state,
+                    message: info.error_message.unwrap_or_default(),
+                });
+            }
             if info.state != "JobComplete" {
                 return Err(Error::InvalidArgument {
                     message: format!(

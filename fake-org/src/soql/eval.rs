@@ -322,19 +322,30 @@ fn ci_cmp(a: &str, lower: &str) -> Ordering {
     ci_fold(a, lower)
 }
 
-/// Case-insensitive ordering of two strings, by their upper-case forms: "For English locales,
-/// SOQL uses the UTF-8 values of the uppercase character to create a sort order" (so `_`,
-/// after `Z`, sorts after every letter).
+/// Case-insensitive comparison of two strings: equal when their lower-case forms are (as
+/// GROUP BY keys and equality always were), otherwise in the order of their upper-case forms:
+/// "For English locales, SOQL uses the UTF-8 values of the uppercase character to create a
+/// sort order" (so `_`, after `Z`, sorts after every letter).
 pub(super) fn ci_fold(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
-        a.bytes()
-            .map(|c| c.to_ascii_uppercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_uppercase()))
-    } else {
-        a.chars()
-            .flat_map(char::to_uppercase)
-            .cmp(b.chars().flat_map(char::to_uppercase))
+        let equal = a.eq_ignore_ascii_case(b);
+        return if equal {
+            Ordering::Equal
+        } else {
+            a.bytes()
+                .map(|c| c.to_ascii_uppercase())
+                .cmp(b.bytes().map(|c| c.to_ascii_uppercase()))
+        };
     }
+    if a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+    {
+        return Ordering::Equal;
+    }
+    a.chars()
+        .flat_map(char::to_uppercase)
+        .cmp(b.chars().flat_map(char::to_uppercase))
 }
 
 /// SQL LIKE, case-insensitive, with `%` and `_` wildcards.
