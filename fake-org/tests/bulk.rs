@@ -878,3 +878,33 @@ fn successful_results_write_doubles_as_stored() {
     let rows = parse_csv(&api.csv(&format!("jobs/ingest/{id}/successfulResults/")));
     assert_eq!(rows[1][2..], ["Big", "9.12260031E8", "2676"]);
 }
+
+/// Bulk API 2.0 query jobs do not take compound fields ("Compound address fields or compound
+/// geolocation fields"): refused when the job is created, naming the field.
+#[test]
+fn query_jobs_refuse_compound_fields() {
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/Invoice__c.json");
+    let mut describe: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap();
+    let fields = describe["result"]["fields"].as_array_mut().unwrap();
+    let mut address = fields.iter().find(|f| f["name"] == "Name").unwrap().clone();
+    address["name"] = json!("Ship_To__c");
+    address["label"] = json!("Ship To");
+    address["type"] = json!("address");
+    address["custom"] = json!(true);
+    fields.push(address);
+    let dir = std::env::temp_dir().join(format!("fake-org-compound-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Invoice__c.json");
+    std::fs::write(&path, describe.to_string()).unwrap();
+    let org = FakeOrg::builder().describe_file(&path).unwrap().start();
+    let api = Api::new(&org);
+    let r = api.json(
+        "POST",
+        "jobs/query",
+        json!({"operation": "query", "query": "SELECT Id, Ship_To__c FROM Invoice__c"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()[0]["errorCode"], "INVALIDJOB");
+    assert!(r.text().contains("Ship_To__c"), "{}", r.text());
+}

@@ -225,6 +225,15 @@ fn create(ctx: &Ctx) -> Response {
     };
     let def = schema::object(query.obj);
     let columns = soql::flat_columns(query.obj, items);
+    // "Compound address fields or compound geolocation fields" are not supported.
+    if let Some((name, _)) = columns.iter().find(|(_, f)| {
+        schema::object(f.obj).fields[f.field as usize].ty == crate::schema::FieldType::Compound
+    }) {
+        return bad(
+            "INVALIDJOB",
+            &format!("{name}: compound fields are not supported by Bulk API 2.0 query jobs; select their parts (such as BillingCity) instead"),
+        );
+    }
     let rows = soql::execute(&query, &read(&ctx.org.store), all_rows);
     let b = bulk(ctx);
     let (key, id) = b.new_id();
