@@ -12,6 +12,7 @@ mod control;
 mod csv;
 mod ingest;
 mod query;
+mod query_limits;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
