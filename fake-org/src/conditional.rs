@@ -20,13 +20,22 @@ pub(crate) fn schema_modified_ms() -> i64 {
 /// unreadable date is ignored, as HTTP says.
 pub(crate) fn not_modified(ctx: &Ctx, modified_ms: i64) -> Option<Response> {
     let since = parse_http_date(ctx.req.header("if-modified-since")?)?;
-    (modified_ms <= since).then(|| Response {
+    (modified_ms <= since).then(|| not_modified_row(None))
+}
+
+/// 304 Not Modified, empty, with the record's ETag when it has one.
+fn not_modified_row(tag: Option<&str>) -> Response {
+    let r = Response {
         status: 304,
         content_type: None,
         headers: Vec::new(),
         body: Vec::new(),
         compressible: false,
-    })
+    };
+    match tag {
+        Some(t) => r.header("ETag", t),
+        None => r,
+    }
 }
 
 /// The entity tag of a record version (`content`: the record, whole), quoted, as Salesforce
@@ -51,9 +60,15 @@ fn bare(tag: &str) -> &str {
     t.strip_suffix("-gzip").unwrap_or(t)
 }
 
-/// Whether a list of tags (`"a", "b"`, or `*`) names `tag`.
-fn names(list: &str, tag: &str) -> bool {
-    list.trim() == "*" || list.split(',').any(|t| bare(t) == bare(tag))
+/// Whether a list of tags (`"a", "b"`, or `*`) names `tag`. Compared `strong`ly (If-Match), a
+/// weak tag (`W/"..."`) never matches.
+fn names(list: &str, tag: &str, strong: bool) -> bool {
+    list.trim() == "*"
+        || list
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !(strong && t.starts_with("W/")))
+            .any(|t| bare(t) == bare(tag))
 }
 
 /// The preconditions of a read (`read`: GET or HEAD) or a write (PATCH) of a record last
@@ -73,28 +88,9 @@ pub(crate) fn check_row(
             &format!("The {what} precondition was not met: the record has changed"),
         )
     };
-    let not_modified = || {
-        let mut r = Response {
-            status: 304,
-            content_type: None,
-            headers: Vec::new(),
-            body: Vec::new(),
-            compressible: false,
-        };
-        if let Some(t) = tag {
-            r = r.header("ETag", t);
-        }
-        r
-    };
     let req = ctx.req;
     if let (Some(list), Some(t)) = (req.header("if-match"), tag) {
-        // If-Match compares strongly: a weak tag (`W/"..."`) never matches.
-        let strong: Vec<&str> = list
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.starts_with("W/"))
-            .collect();
-        if !names(&strong.join(","), t) {
+        if !names(list, t, true) {
             return Err(failed("If-Match"));
         }
     } else if let Some(since) = req.header("if-unmodified-since").and_then(parse_http_date) {
@@ -103,19 +99,15 @@ pub(crate) fn check_row(
         }
     }
     if let (Some(list), Some(t)) = (req.header("if-none-match"), tag) {
-        if names(list, t) {
+        if names(list, t, false) {
             return if read {
-                Ok(Some(not_modified()))
+                Ok(Some(not_modified_row(tag)))
             } else {
                 Err(failed("If-None-Match"))
             };
         }
-    } else if read {
-        if let Some(since) = req.header("if-modified-since").and_then(parse_http_date) {
-            if modified_ms <= since {
-                return Ok(Some(not_modified()));
-            }
-        }
+    } else if read && not_modified(ctx, modified_ms).is_some() {
+        return Ok(Some(not_modified_row(tag)));
     }
     Ok(None)
 }
