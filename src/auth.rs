@@ -239,11 +239,7 @@ impl Authenticator {
             setting: Some("SF_LOGIN_URL"),
         })?;
         let session = read_token_response(flow, &reply)?;
-        // Plain http is for an org on this machine (the fake org); a remote login host naming
-        // a plain-http instance on loopback (reached through a proxy, say, which would see the
-        // token in clear and take it to its own machine) is not believed.
-        let login_is_local = Origin::parse(&login_url).is_some_and(|o| o.is_loopback());
-        if session.origin.scheme != "https" && !login_is_local {
+        if !session.origin.instance_trusted_with(&login_url) {
             return Err(Error::Refused {
                 url: crate::redact::text(&session.instance_url),
                 reason: format!(

@@ -19,9 +19,8 @@ pub(crate) struct TokenCache {
     /// Fingerprint of the configured refresh token: a rotated token in the cache is used only
     /// while the configuration still names the token it descends from.
     origin: Option<String>,
-    /// Whether the login host is on this machine: only then may a cached instance be plain
-    /// http (as a login answer may).
-    login_is_local: bool,
+    /// The login URL, against which a cached instance is checked as a login answer's is.
+    login_url: String,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -67,13 +66,11 @@ impl TokenCache {
             .refresh_token
             .as_ref()
             .map(|t| fingerprint(t.expose()));
-        let login_is_local =
-            crate::url::Origin::parse(&config.login_url).is_some_and(|o| o.is_loopback());
         Some(TokenCache {
             path,
             key,
             origin,
-            login_is_local,
+            login_url: config.login_url.clone(),
         })
     }
 
@@ -112,7 +109,7 @@ impl TokenCache {
             return None;
         }
         match Session::ready(Secret::new(entry.access_token.clone()), &entry.instance_url) {
-            Ok(session) if session.origin.scheme != "https" && !self.login_is_local => {
+            Ok(session) if !session.origin.instance_trusted_with(&self.login_url) => {
                 log::warn!(
                     "ignoring the cached session in {}: its instance is plain http, and the login host is not on this machine",
                     self.path.display()

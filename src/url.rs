@@ -61,6 +61,14 @@ impl Origin {
     pub fn is_secure_enough(&self) -> bool {
         self.scheme == "https" || self.is_loopback()
     }
+
+    /// Whether a session's instance at this origin is believed with the login host at
+    /// `login_url`: https, or plain http only when the login host is on this machine too (the
+    /// fake org). A remote login host naming a plain-http instance on loopback, reached through
+    /// a proxy say, would send the token in clear to the proxy's machine.
+    pub fn instance_trusted_with(&self, login_url: &str) -> bool {
+        self.scheme == "https" || Origin::parse(login_url).is_some_and(|o| o.is_loopback())
+    }
 }
 
 /// `scheme://host`, with `:port` unless it is the scheme's default.
