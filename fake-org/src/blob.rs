@@ -33,6 +33,32 @@ pub(crate) fn blob_field(obj: u8) -> Option<usize> {
         .position(|f| f.ty == FieldType::Base64)
 }
 
+/// Writes field `i` of record `row` of `obj`, whose value is `value`, as a read answers it: the
+/// blob field as its URL, in the version of the reading call (`base` is its
+/// `/services/data/vXX.X`), any other field as its value.
+pub(crate) fn write_field(
+    out: &mut Vec<u8>,
+    base: &str,
+    obj: u8,
+    row: u32,
+    i: usize,
+    value: &Value,
+) {
+    let def = schema::object(obj);
+    // The type first: only a base64 field can be the blob field.
+    if def.fields[i].ty == FieldType::Base64 && blob_field(obj) == Some(i) && !value.is_null() {
+        let url = format!(
+            "{base}/sobjects/{}/{}/{}",
+            def.name,
+            def.id_of(row),
+            def.fields[i].name
+        );
+        crate::value::write_json_str(out, &url);
+    } else {
+        crate::value::write_value(out, value);
+    }
+}
+
 /// The bytes of a record's blob (for the Rust-side API).
 pub(crate) fn bytes(ctx_blobs: &Blobs, obj: u8, row: u32) -> Option<Arc<Vec<u8>>> {
     lock(ctx_blobs).get(&(obj, row)).cloned()

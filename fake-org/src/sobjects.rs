@@ -11,7 +11,7 @@ use crate::schema;
 use crate::soql::write_attributes;
 use crate::store::{is_deleted, Lookup, Store};
 use crate::validate::{self, check_unique, Mode};
-use crate::value::{write_json_str, write_value, Value};
+use crate::value::{write_json_str, Value};
 use crate::{describe, time};
 
 /// Routes `sobjects/{Type}/...`.
@@ -266,18 +266,7 @@ pub(crate) fn write_row(
         out.push(b',');
         write_json_str(out, def.fields[i].name);
         out.push(b':');
-        if crate::blob::blob_field(obj) == Some(i) && !values[i].is_null() {
-            // A blob is its URL, in the version of the reading call.
-            let url = format!(
-                "{base}/sobjects/{}/{}/{}",
-                def.name,
-                def.id_of(row),
-                def.fields[i].name
-            );
-            write_json_str(out, &url);
-        } else {
-            write_value(out, &values[i]);
-        }
+        crate::blob::write_field(out, base, obj, row, i, &values[i]);
     }
     out.push(b'}');
 }

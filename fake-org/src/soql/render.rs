@@ -58,18 +58,7 @@ pub(crate) fn write_record(
             OutItem::Field(i) => {
                 write_json_str(out, def.fields[*i].name);
                 out.push(b':');
-                if crate::blob::blob_field(obj) == Some(*i) && !values[*i].is_null() {
-                    // A blob is its URL, in the version of the reading call.
-                    let url = format!(
-                        "{base}/sobjects/{}/{}/{}",
-                        def.name,
-                        def.id_of(row),
-                        def.fields[*i].name
-                    );
-                    write_json_str(out, &url);
-                } else {
-                    write_value(out, &values[*i]);
-                }
+                crate::blob::write_field(out, base, obj, row, *i, &values[*i]);
             }
             OutItem::Parent {
                 lookup,
