@@ -51,7 +51,7 @@ impl fmt::Display for Error {
                 missing.join(", ")
             ),
             Error::InvalidConfig { setting, message } => {
-                write!(f, "invalid setting {setting}: {message}")
+                write!(f, "invalid setting {}: {message}", Setting(setting))
             }
             Error::Auth {
                 flow,
@@ -221,16 +221,46 @@ fn resume(ids: &[String], query: bool) -> String {
     }
 }
 
-/// An origin and where it came from: `https://x.my.salesforce.com (SF_INSTANCE_URL)`.
+/// An origin and where it came from: `https://x.my.salesforce.com (SF_INSTANCE_URL or
+/// ClientBuilder::instance_url)`.
 struct Where<'a>(&'a str, Option<&'static str>);
 
 impl fmt::Display for Where<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.1 {
-            Some(setting) => write!(f, "{} ({setting})", self.0),
+            Some(setting) => write!(f, "{} ({})", self.0, Setting(setting)),
             None => write!(f, "{} (the instance URL the login returned)", self.0),
         }
     }
+}
+
+/// A setting by both of its names, the variable and the builder method that sets it
+/// (`SF_LOGIN_URL or ClientBuilder::login_url`), since a client may be built either way.
+/// Names that are not variables (`env file`) are written as they are.
+struct Setting<'a>(&'a str);
+
+impl fmt::Display for Setting<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match builder_method(self.0) {
+            Some(method) => write!(f, "{} or ClientBuilder::{method}", self.0),
+            None => f.write_str(self.0),
+        }
+    }
+}
+
+/// The `ClientBuilder` method that sets the variable `name`.
+fn builder_method(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "SF_LOGIN_URL" => "login_url",
+        "SF_INSTANCE_URL" => "instance_url",
+        "SF_API_VERSION" => "api_version",
+        "SF_AUTH_FLOW" => "auth_flow",
+        "SF_CA_FILE" => "ca_file",
+        "SF_PRIVATE_KEY_FILE" => "private_key_file",
+        "SF_JWT_AUDIENCE" => "jwt_audience",
+        "SF_TOKEN_CACHE" => "token_cache",
+        _ => return None,
+    })
 }
 
 pub(crate) fn fmt_duration(d: Duration) -> String {
@@ -280,6 +310,37 @@ pub(crate) mod tests {
                 duplicate_result: None,
             }],
         }
+    }
+
+    #[test]
+    fn a_setting_is_named_by_its_variable_and_its_builder_method() {
+        let e = Error::InvalidConfig {
+            setting: "SF_LOGIN_URL",
+            message: "login.salesforce.com is not a URL".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "invalid setting SF_LOGIN_URL or ClientBuilder::login_url: login.salesforce.com is not a URL"
+        );
+        let e = Error::Timeout {
+            method: "GET",
+            path: "/services/data/v66.0/limits".into(),
+            origin: "https://x.my.salesforce.com".into(),
+            setting: Some("SF_INSTANCE_URL"),
+            after: Duration::from_secs(30),
+        };
+        assert!(
+            e.to_string().contains(
+                "https://x.my.salesforce.com (SF_INSTANCE_URL or ClientBuilder::instance_url)"
+            ),
+            "{e}"
+        );
+        // A name that is not a variable is written as it is.
+        let e = Error::InvalidConfig {
+            setting: "env file",
+            message: "x".into(),
+        };
+        assert_eq!(e.to_string(), "invalid setting env file: x");
     }
 
     #[test]

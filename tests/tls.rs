@@ -72,7 +72,7 @@ fn an_untrusted_certificate_fails_naming_the_tls_problem_without_fallback() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "POST /services/oauth2/token on {} (SF_LOGIN_URL) failed: tls: ",
+            "POST /services/oauth2/token on {} (SF_LOGIN_URL or ClientBuilder::login_url) failed: tls: ",
             org.login_url()
         )),
         "{text}"

@@ -27,7 +27,7 @@ fn a_login_url_nobody_listens_on_names_the_origin_and_sf_login_url() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "POST /services/oauth2/token on http://127.0.0.1:{port} (SF_LOGIN_URL) failed: connection refused: "
+            "POST /services/oauth2/token on http://127.0.0.1:{port} (SF_LOGIN_URL or ClientBuilder::login_url) failed: connection refused: "
         )),
         "{text}"
     );
@@ -59,7 +59,7 @@ fn an_instance_url_nobody_listens_on_names_sf_instance_url() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "GET /services/data/v66.0/limits on http://localhost:{port} (SF_INSTANCE_URL) failed: connection refused"
+            "GET /services/data/v66.0/limits on http://localhost:{port} (SF_INSTANCE_URL or ClientBuilder::instance_url) failed: connection refused"
         )),
         "{text}"
     );
@@ -78,7 +78,7 @@ fn https_to_a_plain_http_server_says_so() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "POST /services/oauth2/token on {https} (SF_LOGIN_URL) failed: tls: "
+            "POST /services/oauth2/token on {https} (SF_LOGIN_URL or ClientBuilder::login_url) failed: tls: "
         )),
         "{text}"
     );
@@ -106,7 +106,7 @@ fn a_server_that_never_answers_times_out_naming_the_origin() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "POST /services/oauth2/token on {url} (SF_LOGIN_URL) timed out after 300 ms"
+            "POST /services/oauth2/token on {url} (SF_LOGIN_URL or ClientBuilder::login_url) timed out after 300 ms"
         )),
         "{text}"
     );
@@ -123,7 +123,7 @@ fn a_server_that_never_answers_times_out_naming_the_origin() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "GET /services/data/v66.0/limits on {url} (SF_INSTANCE_URL) timed out after 300 ms"
+            "GET /services/data/v66.0/limits on {url} (SF_INSTANCE_URL or ClientBuilder::instance_url) timed out after 300 ms"
         )),
         "{text}"
     );
