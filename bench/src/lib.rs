@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+pub mod account_page;
+
 /// Logs in from the environment (`SF_*` variables, or the nearest `.env`), or exits with the
 /// error.
 pub fn client() -> sfrest::Client {

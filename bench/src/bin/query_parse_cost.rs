@@ -7,32 +7,10 @@
 
 use std::time::Instant;
 
-fn page(n: usize) -> Vec<u8> {
-    let mut s = String::with_capacity(n * 330);
-    s.push_str(&format!(
-        "{{\"totalSize\":{n},\"done\":false,\"nextRecordsUrl\":\"/services/data/v66.0/query/01gxx0000004C92AAE-2000\",\"records\":["
-    ));
-    for i in 0..n {
-        if i > 0 {
-            s.push(',');
-        }
-        let id = format!("001RO{:013}", 3_000_000 + i);
-        s.push_str(&format!(
-            "{{\"attributes\":{{\"type\":\"Account\",\"url\":\"/services/data/v66.0/sobjects/Account/{id}\"}},\
-             \"Id\":\"{id}\",\"Name\":\"Account {i:06}\",\"Industry\":\"Energy\",\"BillingCity\":\"San Francisco\",\
-             \"AnnualRevenue\":{}.0,\"NumberOfEmployees\":{}}}",
-            1000 + i * 7,
-            i % 5000
-        ));
-    }
-    s.push_str("]}");
-    s.into_bytes()
-}
-
 fn main() {
     let per_page = sfrest_bench::arg_usize(1, 2000);
     let rounds = sfrest_bench::arg_usize(2, 200);
-    let body = page(per_page);
+    let body = sfrest_bench::account_page::page(per_page);
     // Warm up once (allocator, caches).
     assert_eq!(sfrest::fuzzing::query_page(&body), Some(per_page));
     let t = Instant::now();
