@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use sfrest_fake_org::FakeOrg;
 
+pub mod bulk_api;
 pub mod clock;
 
 /// A response as read off the wire.
