@@ -100,6 +100,7 @@ impl Pages {
             params: &[],
             body: None,
             headers: &[],
+            changes_org: false,
         })?;
         if self.listed == 0 && matches!(reply.status, 404 | 409) {
             log::info!(

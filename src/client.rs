@@ -291,6 +291,7 @@ impl Client {
             params,
             body,
             headers: extra_headers,
+            changes_org: false,
         })?;
         into_json(method, &shown_path, &reply)
     }

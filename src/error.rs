@@ -280,6 +280,21 @@ pub enum Error {
         /// What Salesforce answered.
         reason: String,
     },
+    /// A block of anonymous Apex ([`Client::execute_anonymous`](crate::Client::execute_anonymous))
+    /// did not compile, or threw. Nothing it did before throwing is kept (Salesforce rolls the
+    /// block back).
+    Apex {
+        /// `false`: the compiler refused it (`message` is its problem); `true`: it threw.
+        compiled: bool,
+        /// The line Salesforce named (from 1).
+        line: i64,
+        /// The column Salesforce named (from 1).
+        column: i64,
+        /// The compiler's problem, or the exception (`System.DmlException: ...`).
+        message: String,
+        /// Where it threw (`AnonymousBlock: line 3, column 1`); empty when it did not compile.
+        stack_trace: String,
+    },
     /// A watermark file of `changes_since` is unreadable or not one sfrest wrote.
     Watermark {
         /// The file.

@@ -177,6 +177,20 @@ impl fmt::Debug for Fields<'_> {
                 .field("start", start)
                 .field("reason", reason)
                 .finish(),
+            Error::Apex {
+                compiled,
+                line,
+                column,
+                message,
+                stack_trace,
+            } => f
+                .debug_struct("Apex")
+                .field("compiled", compiled)
+                .field("line", line)
+                .field("column", column)
+                .field("message", message)
+                .field("stack_trace", stack_trace)
+                .finish(),
             Error::Watermark { path, problem } => f
                 .debug_struct("Watermark")
                 .field("path", path)

@@ -187,6 +187,27 @@ impl fmt::Display for Error {
                 f,
                 "{sobject} changes since {start} are no longer available ({reason}): a full resync is needed: read every {sobject} record again (a Bulk API query), then record when that read started with set_watermark and run changes_since from there"
             ),
+            Error::Apex {
+                compiled: false,
+                line,
+                column,
+                message,
+                ..
+            } => write!(
+                f,
+                "anonymous Apex did not compile: line {line}, column {column}: {message}"
+            ),
+            Error::Apex {
+                message,
+                stack_trace,
+                ..
+            } => {
+                write!(f, "anonymous Apex threw {message}")?;
+                if !stack_trace.is_empty() {
+                    write!(f, " ({})", stack_trace.trim_end())?;
+                }
+                f.write_str(" and was rolled back")
+            }
             Error::Watermark { path, problem } => write!(
                 f,
                 "watermark file {}: {problem} (it is left as it is: fix it, or delete it to start again from the last 24 hours)",

@@ -172,6 +172,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod anonymous_apex;
 mod atomic_file;
 mod auth;
 mod blob;

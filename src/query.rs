@@ -241,6 +241,7 @@ fn fetch_page(
         params,
         body: None,
         headers: &headers,
+        changes_org: false,
     })?;
     if !(200..300).contains(&reply.status) {
         return Err(api_error("GET", &shown, &reply));

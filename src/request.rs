@@ -23,6 +23,9 @@ pub(crate) struct Request<'a> {
     /// Headers beyond the ones every call carries (and the view's); a name given here
     /// replaces a default or view header of the same name.
     pub headers: &'a [(&'a str, &'a str)],
+    /// A GET that changes the org (anonymous Apex): made again on a transient failure only
+    /// as a write is (`retry_writes`), since the first attempt may have run.
+    pub changes_org: bool,
 }
 
 impl Client {
@@ -103,7 +106,8 @@ impl Client {
             let outcome = self
                 .call_once(session, req, remaining)
                 .map_err(|e| e.with_timeout(timeout));
-            match config.retry.wait(method, attempt, &outcome, deadline) {
+            let retried_as = if req.changes_org { "POST" } else { method };
+            match config.retry.wait(retried_as, attempt, &outcome, deadline) {
                 None => return outcome,
                 Some(wait) => {
                     attempt += 1;

@@ -243,6 +243,7 @@ impl RequestBuilder {
             params: &params,
             body,
             headers: &headers,
+            changes_org: false,
         };
         let timeout = self
             .timeout

@@ -111,6 +111,7 @@ impl SObject {
                 bytes: body,
             }),
             headers: &[],
+            changes_org: false,
         };
         let mut attempt = 0;
         loop {

@@ -186,6 +186,7 @@ impl SObject {
                 bytes: &body,
             }),
             headers: &[],
+            changes_org: false,
         })?;
         let v = crate::response::into_json("PATCH", &shown, &reply)?;
         let created = match reply.status {

@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod anonymous;
 mod apexrest;
 mod blob;
 mod builder;
@@ -65,6 +66,7 @@ pub use fault::Fault;
 use org::{lock, write, Org};
 pub use schema::LoadError;
 
+pub use anonymous::AnonymousApex;
 pub use apexrest::{ApexError, ApexRequest, ApexResponse, ApexResult};
 
 /// The credentials of the org's test user and connected app.

@@ -44,6 +44,8 @@ pub(crate) struct Org {
     pub blobs: crate::blob::Blobs,
     /// Apex REST routes registered by tests.
     pub apex_routes: RwLock<Vec<crate::apexrest::Route>>,
+    /// How anonymous Apex is answered (a test's handler; none: every block succeeds).
+    pub anonymous_apex: RwLock<Option<crate::anonymous::Handler>>,
     pub sessions: RwLock<HashSet<String>>,
     pub refresh_tokens: Mutex<HashSet<String>>,
     pub cursors: Mutex<Cursors>,
@@ -100,6 +102,7 @@ impl Org {
             store: RwLock::new(Store::for_schema(schema)),
             blobs: Default::default(),
             apex_routes: RwLock::new(Vec::new()),
+            anonymous_apex: RwLock::new(None),
             sessions: RwLock::new(HashSet::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             cursors: Mutex::new(Cursors::default()),

@@ -1,6 +1,7 @@
 //! The Tooling API (`/services/data/vXX.X/tooling/`): queries with paging, describe and record
 //! calls over a small set of Tooling objects, answered like the data API with the Tooling
-//! query's extra fields (`size`, `queryLocator`, `entityTypeName`).
+//! query's extra fields (`size`, `queryLocator`, `entityTypeName`), and anonymous Apex
+//! (`executeAnonymous`, in `anonymous.rs`).
 
 use crate::ctx::Ctx;
 use crate::response::Response;
@@ -46,6 +47,8 @@ pub(crate) fn route(ctx: &Ctx, s: &[&str]) -> Response {
         (["sobjects"], m) => Response::method_not_allowed(m, "HEAD,GET"),
         (["sobjects", ty, rest @ ..], _) if is_tooling(ty) => sobjects::route(ctx, ty, rest),
         (["sobjects", ty, ..], _) => unsupported(ty),
+        (["executeAnonymous"], "GET") => crate::anonymous::run(ctx),
+        (["executeAnonymous"], m) => Response::method_not_allowed(m, "GET"),
         (["composite"], "POST") => crate::composite::run(ctx),
         (["composite"], m) => Response::method_not_allowed(m, "POST"),
         _ => Response::not_found(),

@@ -387,6 +387,7 @@ impl Bulk {
                 params: &[],
                 body: None,
                 headers: &[],
+                changes_org: false,
             },
             timeout,
         )?;
