@@ -7,6 +7,7 @@
 //! cargo run --example download_files -- --demo      # against the bundled fake org
 //! ```
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ fn download_all(sf: &sfrest::Client, soql: &str, dir: &Path) -> Result<(usize, u
         .map(|rec| rec.map(|r| r["Id"].as_str().unwrap_or_default().to_string()))
         .collect::<sfrest::Result<_>>()?;
     let (mut files, mut bytes) = (0, 0);
+    // Names given in this run: two files of one record may share a title.
+    let mut taken = HashSet::new();
     // Salesforce wants ContentDocumentLink filtered by LinkedEntityId; 100 ids keep the URL short.
     for chunk in ids.chunks(100) {
         let list = chunk
@@ -69,11 +72,11 @@ fn download_all(sf: &sfrest::Client, soql: &str, dir: &Path) -> Result<(usize, u
             if let Some(ext) = doc["FileExtension"].as_str().filter(|e| !e.is_empty()) {
                 name = format!("{name}.{ext}");
             }
-            let path = target(dir, record, &name)?;
-            let mut out = BufWriter::new(File::create(&path)?);
-            bytes += sf
-                .sobject("ContentVersion")
-                .download(version, "VersionData", &mut out)?;
+            let path = target(dir, record, &name, version, &mut taken)?;
+            bytes += save(&path, |out| {
+                sf.sobject("ContentVersion")
+                    .download(version, "VersionData", out)
+            })?;
             files += 1;
             eprintln!("{}", path.display());
         }
@@ -84,9 +87,16 @@ fn download_all(sf: &sfrest::Client, soql: &str, dir: &Path) -> Result<(usize, u
             let (Some(id), Some(record)) = (a["Id"].as_str(), a["ParentId"].as_str()) else {
                 continue;
             };
-            let path = target(dir, record, a["Name"].as_str().unwrap_or(id))?;
-            let mut out = BufWriter::new(File::create(&path)?);
-            bytes += sf.sobject("Attachment").download(id, "Body", &mut out)?;
+            let path = target(
+                dir,
+                record,
+                a["Name"].as_str().unwrap_or(id),
+                id,
+                &mut taken,
+            )?;
+            bytes += save(&path, |out| {
+                sf.sobject("Attachment").download(id, "Body", out)
+            })?;
             files += 1;
             eprintln!("{}", path.display());
         }
@@ -94,8 +104,16 @@ fn download_all(sf: &sfrest::Client, soql: &str, dir: &Path) -> Result<(usize, u
     Ok((files, bytes))
 }
 
-/// `dir/record/name`, the folder made, the name kept to one path segment.
-fn target(dir: &Path, record: &str, name: &str) -> Result<PathBuf> {
+/// `dir/record/name`, the folder made, the name kept to one path segment; a name already given
+/// in this run gets the file's id before its extension (`report-069....pdf`), so that no file
+/// overwrites another.
+fn target(
+    dir: &Path,
+    record: &str,
+    name: &str,
+    id: &str,
+    taken: &mut HashSet<PathBuf>,
+) -> Result<PathBuf> {
     let folder = dir.join(record);
     std::fs::create_dir_all(&folder)?;
     let safe: String = name
@@ -113,7 +131,37 @@ fn target(dir: &Path, record: &str, name: &str) -> Result<PathBuf> {
     } else {
         safe
     };
-    Ok(folder.join(safe))
+    let mut path = folder.join(&safe);
+    if taken.contains(&path) {
+        path = folder.join(match safe.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => format!("{stem}-{id}.{ext}"),
+            _ => format!("{safe}-{id}"),
+        });
+    }
+    taken.insert(path.clone());
+    Ok(path)
+}
+
+/// Writes a download to `path` through a `.part` file renamed when it is complete and on disk,
+/// so that a failed download leaves no file that looks whole.
+fn save(
+    path: &Path,
+    download: impl FnOnce(&mut BufWriter<File>) -> sfrest::Result<u64>,
+) -> Result<u64> {
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let mut out = BufWriter::new(File::create(&part)?);
+    let written = match download(&mut out) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            return Err(e.into());
+        }
+    };
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&part, path)?;
+    Ok(written)
 }
 
 /// Two accounts with a file and an attachment each in the fake org, downloaded to a
@@ -146,6 +194,13 @@ fn demo() -> Result<(usize, u64)> {
             "Body",
             "contract.txt",
             &b"signed"[..],
+        )?;
+        // A second file of the same name: saved beside the first, its id in its name.
+        sf.sobject("Attachment").create_with_blob(
+            &json!({"ParentId": account, "Name": "contract.txt"}),
+            "Body",
+            "contract.txt",
+            &b"signed again"[..],
         )?;
     }
     let dir = std::env::temp_dir().join(format!("sfrest-files-demo-{}", std::process::id()));

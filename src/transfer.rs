@@ -179,6 +179,9 @@ impl Client {
                     not_retried(e, reason)
                 })?;
                 self.note_usage(&reply);
+                // A buffered writer's last bytes are the caller's only once flushed: a disk
+                // that is full fails here, not silently when the buffer is dropped.
+                flush(&mut out)?;
                 return Ok((out.written, reply, shown));
             }
             if let Ok(reply) = &sent {
@@ -222,11 +225,23 @@ impl Client {
                             path: shown,
                         });
                     }
+                    flush(&mut out)?;
                     return Ok((0, reply, shown));
                 }
             }
         }
     }
+}
+
+/// Flushes the caller's writer at the end of a download.
+fn flush(out: &mut Counting<'_>) -> Result<()> {
+    out.flush().map_err(|source| Error::Io {
+        context: format!(
+            "flushing the writer after {} bytes of the download",
+            out.written
+        ),
+        source,
+    })
 }
 
 /// 2xx, and 304 (`Not Modified`): the answers a call returns as a success.
