@@ -37,9 +37,16 @@ struct Watermark {
     latest_date_covered: String,
 }
 
-/// How far ahead of this machine's clock a watermark may be (clocks disagree a little) before
-/// it is refused: further ahead, every change until then would go unreported.
+/// How far ahead of this machine's clock a watermark file may be before it is refused:
+/// further ahead, every change until then would go unreported. The file holds a time of
+/// Salesforce's clock (its `latestDateCovered`), which may run ahead of this machine's.
 const FUTURE_SLACK_MS: i64 = 3_600_000;
+
+/// How far ahead a time given to [`SObject::set_watermark`] may be: it is when a full sync
+/// started, by this machine's clock, so only a little slack is needed. A larger one would let
+/// through a local time written with `Z` in a zone an hour or less east of UTC (the changes
+/// of that hour would then go unreported).
+const SET_SLACK_MS: i64 = 300_000;
 
 impl Changes {
     /// Writes the new watermark (to a temporary file in the same directory, then renamed over
@@ -144,8 +151,9 @@ impl SObject {
 
     /// Sets the watermark file of [`SObject::changes_since`] to `datetime` (a Salesforce
     /// dateTime such as `2026-11-30T00:00:00Z`), as after a full resync that started then.
-    /// A time more than an hour ahead of this machine's clock is [`Error::InvalidArgument`]:
-    /// `changes_since` would report nothing until then (a local time written with `Z`, say).
+    /// A time more than five minutes ahead of this machine's clock is
+    /// [`Error::InvalidArgument`]: `changes_since` would report nothing until then (a local
+    /// time written with `Z`, say).
     pub fn set_watermark(&self, path: impl AsRef<Path>, datetime: &str) -> Result<()> {
         let Some(at) = datetime::parse(datetime) else {
             return Err(Error::InvalidArgument {
@@ -155,7 +163,7 @@ impl SObject {
             });
         };
         let now = datetime::now_ms();
-        if at > now + FUTURE_SLACK_MS {
+        if at > now + SET_SLACK_MS {
             return Err(Error::InvalidArgument {
                 message: format!(
                     "set_watermark: {datetime} is in the future (now is {}): changes_since would report nothing until then; give the time in UTC",

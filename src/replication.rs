@@ -119,8 +119,11 @@ impl SObject {
     pub fn deleted(&self, start: &str, end: &str) -> Result<Deleted> {
         let (start, end) = self.window("deleted", start, end)?;
         let del = self.split("deleted", &start, &end, &|a: Deleted, b: Deleted| {
+            // Both ends of a window are inclusive, so a delete in the minute where the window
+            // was split comes in both halves: kept once.
+            let mut seen: HashSet<String> = a.records.iter().map(|r| r.id.clone()).collect();
             let mut records = a.records;
-            records.extend(b.records);
+            records.extend(b.records.into_iter().filter(|r| seen.insert(r.id.clone())));
             Deleted {
                 records,
                 earliest_date_available: a.earliest_date_available,

@@ -222,4 +222,11 @@ fn a_watermark_in_the_future_is_refused() {
     let err = acct.changes_since(&wm).unwrap_err();
     assert!(matches!(err, sfrest::Error::Watermark { .. }), "{err:?}");
     assert!(err.to_string().contains("in the future"), "{err}");
+
+    // Half an hour ahead is a local time of UTC+01:00 written with `Z`: refused too. Two
+    // minutes ahead is a clock a little fast: taken.
+    let soon = |ms: i64| iso(now_ms() + ms);
+    let err = acct.set_watermark(&wm, &soon(30 * 60_000)).unwrap_err();
+    assert!(err.to_string().contains("in the future"), "{err}");
+    acct.set_watermark(&wm, &soon(2 * 60_000)).unwrap();
 }

@@ -6,6 +6,7 @@ mod common;
 use common::clock::{account_at, iso, now_ms, past_minute, MIN};
 use serde_json::json;
 use sfrest::Error;
+use sfrest_fake_org::Fault;
 
 #[test]
 fn updated_and_deleted_answer_with_salesforces_fields() {
@@ -199,4 +200,60 @@ fn an_answer_without_latest_date_covered_covers_the_window() {
         .unwrap();
     assert_eq!(upd.ids, vec!["001Hx000000G7DwIAK".to_string()]);
     assert_eq!(upd.latest_date_covered, iso(m + 5 * MIN));
+}
+
+/// Both ends of a window are inclusive (Salesforce's "Polling for Changes": 12:30:00 to 12:35:00
+/// "inclusive"), so when a window is split at a minute, a delete at that minute may come in
+/// both halves: it is listed once. (The fake org's windows are half-open, so the three answers
+/// are Salesforce's as that page describes them, given in turn.)
+#[test]
+fn a_delete_in_both_halves_of_a_split_window_is_listed_once() {
+    let (org, sf) = common::org_and_client();
+    let m = past_minute(200);
+    let record =
+        |id: &str, ms: i64| json!({"id": id, "deletedDate": iso(ms).replace('Z', ".000+0000")});
+    let answer = |records: Vec<serde_json::Value>, covered: i64| Fault::Json {
+        status: 200,
+        body: json!({
+            "deletedRecords": records,
+            "earliestDateAvailable": iso(m - 60 * MIN).replace('Z', ".000+0000"),
+            "latestDateCovered": iso(covered).replace('Z', ".000+0000"),
+        }),
+    };
+    let path = "/services/data/v66.0/sobjects/Account/deleted";
+    org.fail_next_on(
+        path,
+        1,
+        Fault::Json {
+            status: 400,
+            body: json!([{"errorCode": "EXCEEDED_ID_LIMIT", "message": "The number of ids for the given time span exceeds 3"}]),
+        },
+    );
+    let (a, b, c) = (
+        "001Hx00000AAAAAAAA",
+        "001Hx00000BBBBBBBB",
+        "001Hx00000CCCCCCCC",
+    );
+    org.fail_next_on(
+        path,
+        1,
+        answer(
+            vec![record(a, m + MIN), record(b, m + 45 * MIN)],
+            m + 45 * MIN,
+        ),
+    );
+    org.fail_next_on(
+        path,
+        1,
+        answer(
+            vec![record(b, m + 45 * MIN), record(c, m + 80 * MIN)],
+            m + 90 * MIN,
+        ),
+    );
+    let del = sf
+        .sobject("Account")
+        .deleted(&iso(m), &iso(m + 90 * MIN))
+        .unwrap();
+    let ids: Vec<&str> = del.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [a, b, c]);
 }
