@@ -175,7 +175,8 @@ impl ClientBuilder {
     /// [`SObject::create_with_blob`](crate::SObject::create_with_blob)). The GET or write
     /// timeout still bounds connecting, the wait for the answer and every silence of the
     /// connection, so a stalled transfer ends early while a large one on a slow link is not cut
-    /// short. Default 1 h; 1 ms to 24 h.
+    /// short; after an upload's last byte, though, the answer is awaited for what is left of
+    /// this timeout, since storing a large file takes the server time. Default 1 h; 1 ms to 24 h.
     pub fn transfer_timeout(mut self, timeout: Duration) -> Self {
         self.config.transfer_timeout = timeout;
         self

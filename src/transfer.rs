@@ -1,6 +1,7 @@
 //! Transfers: a request body streamed from a reader, and an answer streamed to a writer. Both
 //! keep memory flat whatever the size. The call's timeout bounds connecting, the wait for the
-//! answer and every silence of the connection; the transfer timeout bounds the whole.
+//! answer and every silence of the connection (but the wait for an upload's answer, which
+//! only the transfer timeout bounds); the transfer timeout bounds the whole.
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};

@@ -128,6 +128,9 @@ impl Transport {
     /// [`Transport::send`] for a transfer: `call.timeout` bounds the whole of it, and `idle`
     /// (when given) bounds connecting, the wait for the answer, and every silence of the
     /// connection in between (a stalled transfer ends after `idle`, a slow one does not).
+    /// After a streamed upload's last byte the server may take longer than `idle` to store
+    /// what it got (a file of gigabytes), so its answer is awaited for what is left of
+    /// `call.timeout`: ending sooner would report a failure for a record likely created.
     pub fn send_timed(&self, mut call: Call<'_, '_, '_>, idle: Option<Duration>) -> Result<Reply> {
         let started = Instant::now();
         log::debug!("{} {}", call.method, call.path);
@@ -142,7 +145,8 @@ impl Transport {
         };
         let own_type = has("content-type");
         let own_encoding = has("content-encoding");
-        let timing = (call.timeout, idle);
+        let timing = (call.timeout, idle, idle);
+        let upload_timing = (call.timeout, idle, idle.map(|_| call.timeout));
         let result = match (&call.body, call.stream.take()) {
             (_, Some(stream)) => {
                 if !own_type {
@@ -153,7 +157,7 @@ impl Transport {
                 }
                 builder
                     .body(ureq::SendBody::from_reader(stream.reader))
-                    .map(|r| self.run(r, timing))
+                    .map(|r| self.run(r, upload_timing))
             }
             (None, None) => builder.body(()).map(|r| self.run(r, timing)),
             (Some(body), None) => {
@@ -241,7 +245,7 @@ impl Transport {
     fn run<S: ureq::AsSendBody>(
         &self,
         request: http::Request<S>,
-        (timeout, idle): (Duration, Option<Duration>),
+        (timeout, idle, answer): (Duration, Option<Duration>, Option<Duration>),
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
         let mut config = request
             .with_agent(&self.agent)
@@ -250,8 +254,8 @@ impl Transport {
         if let Some(idle) = idle {
             config = config
                 .timeout_connect(Some(idle))
-                .timeout_recv_response(Some(idle))
-                .timeout_per_read(Some(idle))
+                .timeout_recv_response(answer)
+                .timeout_per_read(answer)
                 .timeout_per_write(Some(idle));
         }
         config.build().run()
