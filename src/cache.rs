@@ -30,6 +30,7 @@ struct CacheFile {
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
+    /// Empty once the session was ended ([`TokenCache::forget`]).
     access_token: String,
     instance_url: String,
     saved_at: u64,
@@ -101,6 +102,10 @@ impl TokenCache {
         let file = self.read()?;
         crate::env::warn_if_readable_by_others(&self.path);
         let entry = file.sessions.get(&self.key)?;
+        if entry.access_token.is_empty() {
+            log::debug!("the cached session in {} was ended", self.path.display());
+            return None;
+        }
         if entry.session_of != self.origin {
             log::info!(
                 "ignoring the cached session in {}: it was made with another refresh token than this configuration's (or without one)",
@@ -161,6 +166,26 @@ impl TokenCache {
                 session_of: self.origin.clone(),
             },
         );
+        if let Err(e) = write_atomically(&self.path, &file) {
+            log::warn!(
+                "could not write the token cache {}: {e}",
+                self.path.display()
+            );
+        }
+    }
+
+    /// Forgets the session of `access_token` (it was revoked): its entry keeps the rotated
+    /// refresh token, if any, but no session. Another process's newer session is left alone.
+    pub fn forget(&self, access_token: &Secret) {
+        let Some(mut file) = self.read() else {
+            return;
+        };
+        match file.sessions.get_mut(&self.key) {
+            Some(entry) if entry.access_token == access_token.expose() => {
+                entry.access_token.clear();
+            }
+            _ => return,
+        }
         if let Err(e) = write_atomically(&self.path, &file) {
             log::warn!(
                 "could not write the token cache {}: {e}",

@@ -200,6 +200,7 @@ mod identity;
 mod json_scan;
 mod json_value;
 mod jwt;
+mod logout;
 mod page_guard;
 mod query;
 mod query_csv;

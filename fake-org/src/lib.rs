@@ -40,6 +40,7 @@ mod replication;
 mod response;
 mod rest;
 mod retrieve;
+mod revoke;
 mod rotation;
 mod schema;
 mod search;

@@ -148,12 +148,24 @@ fn refresh(org: &Org, params: &[(String, String)], client: &Client, host: Host) 
             Response::oauth_error("invalid_grant", "expired access/refresh token")
         }
         _ if !known => Response::oauth_error("invalid_grant", "expired access/refresh token"),
-        Outcome::Keep => success(org, Some("refresh_token api"), true, host),
+        Outcome::Keep => {
+            let access_token = org.new_access_token();
+            issued_with(org, presented, &access_token);
+            grant(
+                org,
+                access_token,
+                Some("refresh_token api"),
+                true,
+                None,
+                host,
+            )
+        }
         Outcome::Rotate(chain) => {
             lock(&org.refresh_tokens).remove(presented);
             let next = org.new_refresh_token();
             let access_token = org.new_access_token();
             lock(&org.rotation).issued(chain, &next, &access_token);
+            issued_with(org, &next, &access_token);
             grant(
                 org,
                 access_token,
@@ -176,6 +188,15 @@ fn jwt_bearer(org: &Org, params: &[(String, String)], host: Host) -> Response {
 
 /// Issues a session and writes the token response (`signed`: with signature and issued_at).
 /// `host`: the host the token was asked of, which the identity URL names.
+/// Notes that `access_token` was issued for `refresh_token`, so that revoking the refresh
+/// token revokes it too.
+fn issued_with(org: &Org, refresh_token: &str, access_token: &str) {
+    lock(&org.issued_by_refresh)
+        .entry(refresh_token.to_string())
+        .or_default()
+        .push(access_token.to_string());
+}
+
 fn success(org: &Org, scope: Option<&str>, signed: bool, host: Host) -> Response {
     grant(org, org.new_access_token(), scope, signed, None, host)
 }

@@ -48,6 +48,8 @@ pub(crate) struct Org {
     pub anonymous_apex: RwLock<Option<crate::anonymous::Handler>>,
     pub sessions: RwLock<HashSet<String>>,
     pub refresh_tokens: Mutex<HashSet<String>>,
+    /// The access tokens each refresh token was exchanged for (revoked with it).
+    pub issued_by_refresh: Mutex<HashMap<String, Vec<String>>>,
     pub cursors: Mutex<Cursors>,
     /// Bulk API 2.0 jobs.
     pub bulk: crate::bulk::Bulk,
@@ -105,6 +107,7 @@ impl Org {
             anonymous_apex: RwLock::new(None),
             sessions: RwLock::new(HashSet::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
+            issued_by_refresh: Mutex::new(HashMap::new()),
             cursors: Mutex::new(Cursors::default()),
             bulk: crate::bulk::Bulk::default(),
             rng: Rng::new(),

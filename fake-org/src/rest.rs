@@ -18,6 +18,9 @@ pub(crate) fn route(org: &Org, req: &RecordedRequest) -> Response {
     if path == "/services/oauth2/token" || path == "/services/oauth2/token/" {
         return oauth::token(org, req);
     }
+    if path == "/services/oauth2/revoke" || path == "/services/oauth2/revoke/" {
+        return crate::revoke::revoke(org, req);
+    }
     if path == "/services/oauth2/userinfo" || path == "/services/oauth2/userinfo/" {
         return identity::userinfo(org, req);
     }
