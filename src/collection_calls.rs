@@ -10,8 +10,14 @@ use crate::error::{ApiError, Error, RecordResult, Result};
 pub const MAX_CONCURRENCY: usize = 16;
 
 /// The `errorCode` of the results standing for the records of a call that failed as a whole
-/// while later calls, made at the same time, succeeded (see [`crate::SObject::concurrency`]).
+/// while later calls, made at the same time, succeeded (see [`crate::SObject::concurrency`]):
+/// Salesforce refused the call, so its records were not saved.
 pub const CALL_FAILED: &str = "SFREST_CALL_FAILED";
+
+/// The `errorCode` of the results standing for the records of a call that was sent but whose
+/// answer never came or could not be read (a timeout, a broken connection): Salesforce may
+/// have saved them. Check (query by a field you set) before sending them again.
+pub const OUTCOME_UNKNOWN: &str = "SFREST_OUTCOME_UNKNOWN";
 
 /// One call's outcome: its records' results, or why the call failed.
 type Outcome = Result<Vec<RecordResult>>;
@@ -19,8 +25,9 @@ type Outcome = Result<Vec<RecordResult>>;
 /// Makes `call(k)` for each group `k` of `sizes` (its number of records), `width` at a time,
 /// starting them in input order. After a failure no further call starts, and the calls under
 /// way finish. Returns every result in input order, or [`Error::Partial`] with the results of
-/// the groups up to the last one that succeeded (a failed group among them reported unsaved,
-/// with [`CALL_FAILED`]), or the bare error when no group succeeded.
+/// the groups up to the last one that succeeded or may have been applied (a failed group among
+/// them stands for its records with [`CALL_FAILED`] or [`OUTCOME_UNKNOWN`]), or the bare error
+/// when no group succeeded.
 pub(crate) fn run<F>(sizes: &[usize], width: usize, call: F) -> Result<Vec<RecordResult>>
 where
     F: Fn(usize) -> Outcome + Sync,
@@ -89,28 +96,36 @@ where
 }
 
 fn assemble(sizes: &[usize], outcomes: Vec<Option<Outcome>>) -> Result<Vec<RecordResult>> {
-    let last_ok = outcomes.iter().rposition(|o| matches!(o, Some(Ok(_))));
+    let any_ok = outcomes.iter().any(|o| matches!(o, Some(Ok(_))));
+    // The results reach the last group that succeeded, or that was sent and may have been
+    // applied: the caller must hear of those records, the ones after it were not saved.
+    let last = outcomes.iter().rposition(|o| match o {
+        Some(Ok(_)) => true,
+        Some(Err(e)) => may_have_applied(e),
+        None => false,
+    });
     let mut first_error = None;
     let mut results = Vec::with_capacity(sizes.iter().sum());
     for (k, outcome) in outcomes.into_iter().enumerate() {
+        if last.is_none_or(|last| k > last) {
+            if let Some(Err(e)) = outcome {
+                first_error.get_or_insert(e);
+            }
+            continue;
+        }
         match outcome {
             Some(Ok(more)) => results.extend(more),
             Some(Err(e)) => {
-                if last_ok.is_some_and(|last| k < last) {
-                    results.extend(unsaved(sizes[k], &e));
-                }
+                results.extend(unsaved(sizes[k], &e));
                 first_error.get_or_insert(e);
             }
             None => {}
         }
-        if Some(k) == last_ok && first_error.is_some() {
-            break;
-        }
     }
-    match (first_error, last_ok) {
-        (None, _) => Ok(results),
-        (Some(e), None) => Err(e),
-        (Some(e), Some(_)) => Err(Error::Partial {
+    match first_error {
+        None => Ok(results),
+        Some(e) if !any_ok => Err(e),
+        Some(e) => Err(Error::Partial {
             results,
             job_ids: Vec::new(),
             source: Box::new(e),
@@ -118,12 +133,37 @@ fn assemble(sizes: &[usize], outcomes: Vec<Option<Outcome>>) -> Result<Vec<Recor
     }
 }
 
+/// Whether a call that failed with `e` may still have been applied: it was sent, and its
+/// answer was lost or unreadable. An answer Salesforce gave (an API error) says it was not.
+fn may_have_applied(e: &Error) -> bool {
+    match e {
+        Error::Timeout { .. }
+        | Error::Transport { .. }
+        | Error::Unexpected { .. }
+        | Error::Json { .. }
+        | Error::BodyTooLarge { .. } => true,
+        Error::UnexpectedBody { status, .. } => (200..300).contains(status),
+        Error::NotRetried { source, .. } => may_have_applied(source),
+        _ => false,
+    }
+}
+
 /// The results standing for the `n` records of a call that failed as a whole.
 fn unsaved(n: usize, why: &Error) -> Vec<RecordResult> {
-    let error = ApiError {
-        error_code: CALL_FAILED.to_string(),
-        message: format!("the call carrying this record failed: {why}"),
-        ..ApiError::default()
+    let error = if may_have_applied(why) {
+        ApiError {
+            error_code: OUTCOME_UNKNOWN.to_string(),
+            message: format!(
+                "the call carrying this record was sent, but its answer was lost, so it may have been saved: {why}"
+            ),
+            ..ApiError::default()
+        }
+    } else {
+        ApiError {
+            error_code: CALL_FAILED.to_string(),
+            message: format!("the call carrying this record failed: {why}"),
+            ..ApiError::default()
+        }
     };
     vec![
         RecordResult {

@@ -238,7 +238,7 @@ pub use bulk::{
 pub use call_response::Response;
 pub use changes::{Changes, FIRST_RUN_HOURS};
 pub use client::Client;
-pub use collection_calls::{CALL_FAILED, MAX_CONCURRENCY};
+pub use collection_calls::{CALL_FAILED, MAX_CONCURRENCY, OUTCOME_UNKNOWN};
 pub use composite::{Subrequest, Subresponse, COMPOSITE_LIMIT};
 pub use config::{DEFAULT_API_VERSION, DEFAULT_LOGIN_URL};
 pub use env::VARIABLES;

@@ -20,6 +20,26 @@ pub(crate) fn well_formed(id: &str) -> bool {
     matches!(id.len(), 15 | 18) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// [`Error::InvalidArgument`] naming the first of `ids` that is not a record id (a blank cell,
+/// two ids in one, a name), before anything is sent.
+pub(crate) fn check_ids<S: AsRef<str>>(sobject: &str, call: &str, ids: &[S]) -> Result<()> {
+    match ids
+        .iter()
+        .map(AsRef::as_ref)
+        .enumerate()
+        .find(|(_, id)| !well_formed(id))
+    {
+        Some((n, bad)) => Err(Error::InvalidArgument {
+            message: format!(
+                "{sobject} {call}: id {bad:?} (number {} of {}) is not a record id: ids are 15 or 18 letters and digits",
+                n + 1,
+                ids.len()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl SObject {
     /// Reads records by id, in calls of at most 2,000 ids: one entry per id, in the order
     /// given, `None` where no record has that id or it cannot be read. A duplicated id is
@@ -46,21 +66,7 @@ impl SObject {
         ids: &[S],
         fields: &[&str],
     ) -> Result<Vec<Option<Value>>> {
-        if let Some((n, bad)) = ids
-            .iter()
-            .map(AsRef::as_ref)
-            .enumerate()
-            .find(|(_, id)| !well_formed(id))
-        {
-            return Err(Error::InvalidArgument {
-                message: format!(
-                    "{} get_many: id {bad:?} (number {} of {}) is not a record id: ids are 15 or 18 letters and digits",
-                    self.name(),
-                    n + 1,
-                    ids.len()
-                ),
-            });
-        }
+        check_ids(self.name(), "get_many", ids)?;
         let fields: Vec<&str> = if fields.is_empty() {
             vec!["Id"]
         } else {

@@ -82,9 +82,11 @@ impl SObject {
     /// record's lock (`UNABLE_TO_LOCK_ROW`, for example contacts of one account), as with the
     /// Bulk API's parallel mode: keep 1 for such data. When a call fails as a whole, no
     /// further call starts and those under way finish; [`Error::Partial`] then has the results
-    /// up to the last call that succeeded, and the records of a failed call among them are
-    /// reported unsaved with one error whose `error_code` is [`CALL_FAILED`](crate::CALL_FAILED).
-    /// Records after `results.len()` were not sent. With more than one call at once, every
+    /// up to the last call that succeeded or may have: the records of a call Salesforce
+    /// refused stand with one error whose `error_code` is [`CALL_FAILED`](crate::CALL_FAILED)
+    /// (not saved), those of a call whose answer was lost (a timeout, a broken connection)
+    /// with [`OUTCOME_UNKNOWN`](crate::OUTCOME_UNKNOWN) (perhaps saved: check before sending
+    /// them again). Records after `results.len()` were not saved. With more than one call at once, every
     /// call's body is made before the first call, so a record that cannot be serialized stops
     /// the write before anything is sent.
     ///
@@ -170,6 +172,16 @@ impl SObject {
         value: &str,
         fields: &B,
     ) -> Result<UpsertResult> {
+        for (what, text) in [("field", ext_id_field), ("value", value)] {
+            if text.trim_matches('.').trim().is_empty() {
+                return Err(Error::InvalidArgument {
+                    message: format!(
+                        "{} upsert: the external id {what} is {text:?}: give the field's API name and the value to match (an empty value would name no record)",
+                        self.name
+                    ),
+                });
+            }
+        }
         let path = self.path(&format!(
             "{}/{}",
             encode_path_segment(ext_id_field),
@@ -261,7 +273,12 @@ impl SObject {
     /// is not made again after a failure (unless
     /// [`retry_writes`](crate::ClientBuilder::retry_writes)): raise the timeout for objects
     /// whose triggers make a save of 200 records slow.
+    ///
+    /// Every id is checked first: one that is not 15 or 18 letters and digits is
+    /// [`Error::InvalidArgument`] naming it, before anything is sent (a cell holding two ids
+    /// would otherwise delete both and leave the results one short).
     pub fn delete_many(&self, ids: &[&str]) -> Result<Vec<RecordResult>> {
+        crate::retrieve::check_ids(self.name(), "delete_many", ids)?;
         let flag = if self.all_or_none { "true" } else { "false" };
         let chunks: Vec<&[&str]> = ids.chunks(COLLECTION_SIZE).collect();
         let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
