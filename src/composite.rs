@@ -73,8 +73,12 @@ pub struct Subresponse {
 }
 
 impl Client {
-    /// Runs up to 25 subrequests in one API call. With `all_or_none`, a failure rolls back
-    /// every subrequest.
+    /// Runs up to 25 subrequests in one API call, in the order given. With `all_or_none`, a
+    /// failure rolls back every subrequest.
+    ///
+    /// The order holds because sfrest sends `collateSubrequests: false`: by default (API 49.0
+    /// and later) Salesforce may run subrequests that do not refer to each other in any order,
+    /// so that an update followed by a query of the same record could read the old value.
     ///
     /// ```no_run
     /// use serde_json::json;
@@ -111,7 +115,11 @@ impl Client {
                 r
             })
             .collect();
-        let body = json!({"allOrNone": all_or_none, "compositeRequest": items});
+        let body = json!({
+            "allOrNone": all_or_none,
+            "collateSubrequests": false,
+            "compositeRequest": items,
+        });
         let v = self.post("composite", &body)?;
         let out = v.get("compositeResponse").cloned().unwrap_or(Value::Null);
         serde_json::from_value(out)

@@ -182,6 +182,7 @@ fn large_bodies_are_sent_gzip_compressed() {
 #[test]
 fn composite_resolves_references() {
     let (org, sf) = org_and_client();
+    org.clear_requests();
     let out = sf
         .composite(
             true,
@@ -202,6 +203,9 @@ fn composite_resolves_references() {
     );
     let acct_id = out[0].body["id"].as_str().unwrap();
     assert_eq!(out[2].body["AccountId"], acct_id);
+    // In the order given: Salesforce may reorder independent subrequests unless told not to.
+    let sent: Value = serde_json::from_slice(&org.requests()[0].body).unwrap();
+    assert_eq!(sent["collateSubrequests"], false, "{sent}");
     let ct_id = out[1].body["id"].as_str().unwrap();
     assert_eq!(
         org.get_record("Contact", ct_id).unwrap()["AccountId"],
