@@ -76,9 +76,10 @@ impl Client {
     /// Runs up to 25 subrequests in one API call, in the order given. With `all_or_none`, a
     /// failure rolls back every subrequest.
     ///
-    /// The order holds because sfrest sends `collateSubrequests: false`: by default (API 49.0
-    /// and later) Salesforce may run subrequests that do not refer to each other in any order,
-    /// so that an update followed by a query of the same record could read the old value.
+    /// The order holds because sfrest sends `collateSubrequests: false` (API 48.0 and later;
+    /// earlier versions never reorder): by default (API 49.0 and later) Salesforce may run
+    /// subrequests that do not refer to each other in any order, so that an update followed
+    /// by a read of the same record could read the old value.
     ///
     /// ```no_run
     /// use serde_json::json;
@@ -115,11 +116,12 @@ impl Client {
                 r
             })
             .collect();
-        let body = json!({
-            "allOrNone": all_or_none,
-            "collateSubrequests": false,
-            "compositeRequest": items,
-        });
+        let mut body = json!({"allOrNone": all_or_none, "compositeRequest": items});
+        // The member exists from 48.0 on, and not in the Tooling API's composite.
+        let major = self.api_version().split('.').next();
+        if !self.is_tooling() && major.and_then(|m| m.parse::<u32>().ok()) >= Some(48) {
+            body["collateSubrequests"] = Value::Bool(false);
+        }
         let v = self.post("composite", &body)?;
         let out = v.get("compositeResponse").cloned().unwrap_or(Value::Null);
         serde_json::from_value(out)

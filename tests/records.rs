@@ -206,6 +206,16 @@ fn composite_resolves_references() {
     // In the order given: Salesforce may reorder independent subrequests unless told not to.
     let sent: Value = serde_json::from_slice(&org.requests()[0].body).unwrap();
     assert_eq!(sent["collateSubrequests"], false, "{sent}");
+    // The Tooling API's composite has no such member.
+    org.clear_requests();
+    sf.tooling()
+        .composite(
+            false,
+            &[Subrequest::get("c", "query?q=SELECT+Id+FROM+ApexClass")],
+        )
+        .unwrap();
+    let sent: Value = serde_json::from_slice(&org.requests()[0].body).unwrap();
+    assert!(sent.get("collateSubrequests").is_none(), "{sent}");
     let ct_id = out[1].body["id"].as_str().unwrap();
     assert_eq!(
         org.get_record("Contact", ct_id).unwrap()["AccountId"],
