@@ -15,6 +15,25 @@ use crate::value::{write_json_str, Value};
 use crate::{describe, time};
 
 /// Routes `sobjects/{Type}/...`.
+/// Sub-resources of an sObject that Salesforce serves and this fake org does not.
+const NOT_EMULATED: [&str; 7] = [
+    "listviews",
+    "quickActions",
+    "layouts",
+    "compactLayouts",
+    "approvalLayouts",
+    "defaultValues",
+    "eventSchema",
+];
+
+fn not_emulated(ty: &str, rest: &[&str]) -> Response {
+    let msg = format!(
+        "The fake org does not serve sobjects/{ty}/{} (Salesforce does)",
+        rest.join("/")
+    );
+    Response::error(404, "NOT_FOUND", &msg)
+}
+
 pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
     let Some(obj) = schema::object_index(ty) else {
         return Response::not_found();
@@ -42,6 +61,12 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
                 .unwrap_or_else(|| describe::object(ctx, obj));
         }
         (["describe"], m) => return Response::method_not_allowed(m, "HEAD,GET"),
+        // Resources the describe's `urls` name and Salesforce serves, which this fake org
+        // does not: said so, instead of reading the name as a record id or external id field.
+        ([name, ..], _) if NOT_EMULATED.contains(name) => return not_emulated(ty, rest),
+        (["describe", name, ..], _) if NOT_EMULATED.contains(name) => {
+            return not_emulated(ty, rest)
+        }
         (["updated"], "GET" | "HEAD") => return crate::replication::updated(ctx, obj),
         (["deleted"], "GET" | "HEAD") => return crate::replication::deleted(ctx, obj),
         // A record in the recycle bin answers 404 ENTITY_IS_DELETED, to a read as to a write.

@@ -304,3 +304,38 @@ fn limits_list_every_documented_limit_and_count_what_the_org_counts() {
         1
     );
 }
+
+/// The describe's `urls` that the fake org does not serve say so (404 naming the resource),
+/// rather than being read as a record id (MALFORMED_ID) or an external id field.
+#[test]
+fn resources_the_describe_names_but_the_fake_does_not_serve_say_so() {
+    let org = FakeOrg::start();
+    let token = login(&org);
+    let d = get(
+        &org,
+        &token,
+        "/services/data/v66.0/sobjects/Account/describe",
+    )
+    .json();
+    for name in [
+        "listviews",
+        "quickActions",
+        "layouts",
+        "compactLayouts",
+        "approvalLayouts",
+    ] {
+        let url = d["urls"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no urls.{name}"));
+        let r = get(&org, &token, url);
+        assert_eq!(r.status, 404, "{name}: {}", r.text());
+        let (code, message) = rest_error(&r);
+        assert_eq!(code, "NOT_FOUND");
+        assert!(message.contains("does not serve"), "{name}: {message}");
+    }
+    // A record id and the describe itself still answer.
+    assert_eq!(
+        get(&org, &token, d["urls"]["describe"].as_str().unwrap()).status,
+        200
+    );
+}
