@@ -3,18 +3,11 @@
 
 mod common;
 
-use common::org_and_client;
+use common::{count_requests, org_and_client};
 use serde::Deserialize;
 use serde_json::json;
 use sfrest::{soql, Error, QueryOptions};
 use sfrest_fake_org::Fault;
-
-fn count_requests(org: &sfrest_fake_org::FakeOrg, method: &str, prefix: &str) -> usize {
-    org.requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.starts_with(prefix))
-        .count()
-}
 
 #[test]
 fn query_iter_fetches_pages_only_when_reached_and_caps_nothing() {

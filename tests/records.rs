@@ -3,16 +3,9 @@
 
 mod common;
 
-use common::org_and_client;
+use common::{count_requests, org_and_client};
 use serde_json::{json, Value};
 use sfrest::{Error, Subrequest};
-
-fn count_requests(org: &sfrest_fake_org::FakeOrg, method: &str, prefix: &str) -> usize {
-    org.requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.starts_with(prefix))
-        .count()
-}
 
 #[test]
 fn sobject_helpers_round_trip() {

@@ -55,3 +55,11 @@ pub fn password_env(org: &FakeOrg) -> String {
         c.security_token
     )
 }
+
+/// How many recorded requests had this method and a path starting with `prefix`.
+pub fn count_requests(org: &FakeOrg, method: &str, prefix: &str) -> usize {
+    org.requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.starts_with(prefix))
+        .count()
+}
