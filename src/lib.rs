@@ -75,6 +75,9 @@
 //!   [upsert](SObject::upsert), delete and describe one record, or
 //!   [many](SObject::create_many) through sObject Collections, [`COLLECTION_SIZE`] a call.
 //! - **Several calls in one**: [`Client::composite`] with [`Subrequest`]s.
+//! - **Tooling API and Apex**: [`Client::tooling`] (the same calls under `tooling/`),
+//!   [`Client::execute_anonymous`] (a block of anonymous Apex, its failure an [`Error::Apex`]),
+//!   and Apex REST through [`Client::request`].
 //! - **Bulk API 2.0**: [`Client::bulk`] gives a [`Bulk`]: load a CSV stream of any size
 //!   ([`Bulk::insert`], [`IngestJob`]), export a query to any `Write` ([`Bulk::query`]).
 //! - **Incremental jobs**: [`SObject::changes_since`] (a watermark file, [`Changes`]) and
@@ -82,8 +85,8 @@
 //! - **The org**: [`Client::search`], [`Client::describe_global`], [`Client::limits`],
 //!   [`Client::versions`], [`Client::api_usage`], [`Client::identity`].
 //! - **Logging in**: five flows ([`AuthFlow`]), set from the environment or a
-//!   [`ClientBuilder`]; an expired session is renewed by itself; secrets are [`Secret`]s whose
-//!   `Debug` is redacted.
+//!   [`ClientBuilder`]; an expired session is renewed by itself; [`Client::logout`] revokes it;
+//!   secrets are [`Secret`]s whose `Debug` is redacted.
 //! - **Errors**: one [`Error`] type whose `Display` names the call, the answer and the likely
 //!   cause; a `main` that returns it prints the same text.
 //! - **Tests without an org**: the [`sfrest-fake-org`](https://docs.rs/sfrest-fake-org) crate
