@@ -19,8 +19,6 @@ pub(crate) fn replace(path: &Path, bytes: &[u8], private: bool) -> std::io::Resu
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -30,8 +28,23 @@ pub(crate) fn replace(path: &Path, bytes: &[u8], private: bool) -> std::io::Resu
     }
     #[cfg(not(unix))]
     let _ = private;
+    // A random part in the name: one another user guessed and made first (in a shared
+    // directory) would make every write fail; a taken name is passed over.
+    let mut attempt = 0;
+    let (tmp, mut f) = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(
+            ".{name}.{}.{n}.{}.tmp",
+            std::process::id(),
+            random_hex()
+        ));
+        match options.open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
     let result = (|| {
-        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -45,4 +58,13 @@ pub(crate) fn replace(path: &Path, bytes: &[u8], private: bool) -> std::io::Resu
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Eight random bytes as hex (zeros if the system's generator fails: the name then still has
+/// the process id and the counter).
+fn random_hex() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 8];
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

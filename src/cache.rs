@@ -99,6 +99,13 @@ impl TokenCache {
     /// The cached session, if there is a readable one. Problems are warnings, never errors.
     /// A cache file readable by others gets the warning a `.env` gets (and is still used).
     pub fn load(&self) -> Option<Session> {
+        if let Some(why) = crate::file_trust::untrusted(&self.path) {
+            log::warn!(
+                "ignoring the token cache {}: {why}, so another user could have put a session of theirs in it (it will be replaced)",
+                self.path.display()
+            );
+            return None;
+        }
         let file = self.read()?;
         crate::env::warn_if_readable_by_others(&self.path);
         let entry = file.sessions.get(&self.key)?;

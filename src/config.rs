@@ -186,28 +186,56 @@ impl Config {
 pub(crate) fn normalize_base_url(setting: &'static str, url: &str) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
     let invalid = |message: String| Error::InvalidConfig { setting, message };
+    // What the errors show: never a user:password@ part or a query string (a token, perhaps).
+    let shown = shown_url(trimmed);
     let origin = Origin::parse(trimmed).ok_or_else(|| {
+        let why = if trimmed.split("://").nth(1).is_some_and(|rest| {
+            rest.split(['/', '?', '#']).next().is_some_and(|a| a.contains('@'))
+        }) {
+            " (a user name or password in the URL is not used: give them as settings)"
+        } else {
+            ""
+        };
         invalid(format!(
-            "{trimmed:?} is not a URL like https://login.salesforce.com or https://NAME.my.salesforce.com"
+            "{shown:?} is not a URL like https://login.salesforce.com or https://NAME.my.salesforce.com{why}"
         ))
     })?;
     if !origin.is_secure_enough() {
         return Err(invalid(format!(
-            "{trimmed} is plain http: credentials and tokens are only sent over https (http is allowed for loopback hosts only)"
+            "{shown} is plain http: credentials and tokens are only sent over https (http is allowed for loopback hosts only)"
         )));
     }
     if trimmed.contains(['?', '#']) {
         return Err(invalid(format!(
-            "{trimmed} has a query string or fragment: give the scheme and host only, like https://login.salesforce.com"
+            "{shown} has a query string or fragment: give the scheme and host only, like https://login.salesforce.com"
         )));
     }
     let path = crate::url::path_only(trimmed);
     if path != "/" && !path.is_empty() {
         return Err(invalid(format!(
-            "{trimmed} has a path ({path}): give the scheme and host only, like https://login.salesforce.com"
+            "{shown} has a path ({path}): give the scheme and host only, like https://login.salesforce.com"
         )));
     }
     Ok(trimmed.to_string())
+}
+
+/// `url` for an error message: a `user:password@` part becomes `…@`, a query string or
+/// fragment `?…`.
+fn shown_url(url: &str) -> String {
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    let (base, rest) = url.split_at(cut);
+    let tail = if rest.is_empty() { "" } else { "?…" };
+    let (scheme, after) = match base.split_once("://") {
+        Some((s, a)) => (format!("{s}://"), a),
+        None => (String::new(), base),
+    };
+    let authority_end = after.find('/').unwrap_or(after.len());
+    let (authority, path) = after.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => authority.to_string(),
+    };
+    format!("{scheme}{authority}{path}{tail}")
 }
 
 /// Accepts `66.0`, `v66.0` or `66` and returns `66.0`.
@@ -277,6 +305,17 @@ mod tests {
         assert!(normalize_base_url("SF_LOGIN_URL", "https://x.com/services/oauth2/token").is_err());
         assert!(normalize_base_url("SF_LOGIN_URL", "https://login.salesforce.com?x").is_err());
         assert!(normalize_base_url("SF_LOGIN_URL", "https://login.salesforce.com#x").is_err());
+        // Errors never repeat a password in the URL or its query string.
+        for url in [
+            "https://user:hunter2pw@login.salesforce.com",
+            "https://login.salesforce.com/?token=hunter2pw",
+            "http://user:hunter2pw@example.com",
+        ] {
+            let e = normalize_base_url("SF_LOGIN_URL", url)
+                .unwrap_err()
+                .to_string();
+            assert!(!e.contains("hunter2pw"), "{e}");
+        }
     }
 
     #[test]

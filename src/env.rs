@@ -108,13 +108,45 @@ pub(crate) fn load(file: Option<&Path>, base: Config) -> Result<Config> {
     Ok(c)
 }
 
+/// The line of `path` that holds `fragment` (what dotenvy could not parse), from 1, with its
+/// variable's name when the line starts `NAME=` (or `export NAME=`); never any of its value.
+fn bad_line(path: &Path, fragment: &str) -> Option<(usize, Option<String>)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let fragment = fragment.trim();
+    let (n, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !fragment.is_empty() && l.contains(fragment))?;
+    Some((n + 1, variable_name(line)))
+}
+
+/// The variable a `.env` line sets, if it starts like `NAME=` or `export NAME=`.
+fn variable_name(line: &str) -> Option<String> {
+    let line = line.trim_start();
+    let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+    let (name, _) = line.split_once('=')?;
+    let name = name.trim_end();
+    let valid = name.bytes().enumerate().all(|(i, b)| {
+        b == b'_' || b.is_ascii_alphabetic() || (i > 0 && (b.is_ascii_digit() || b == b'.'))
+    });
+    (valid && !name.is_empty() && name.len() <= 64).then(|| name.to_string())
+}
+
 /// The nearest `.env` in the current directory or one of its parents.
 fn find_dotenv() -> Option<PathBuf> {
     let mut dir = std::env::current_dir().ok()?;
     loop {
         let candidate = dir.join(".env");
         if candidate.is_file() {
-            return Some(candidate);
+            match crate::file_trust::untrusted(&candidate) {
+                None => return Some(candidate),
+                // Found by searching, in a folder someone else may control (/tmp/.env):
+                // its settings could send the credentials elsewhere.
+                Some(why) => log::warn!(
+                    "ignoring {}: {why} (name a .env explicitly with Client::from_env_file to use it)",
+                    candidate.display()
+                ),
+            }
         }
         if !dir.pop() {
             return None;
@@ -139,11 +171,16 @@ fn read_file(path: &Path) -> Result<HashMap<String, String>> {
             Ok((k, v)) => {
                 vars.insert(k, v);
             }
-            Err(dotenvy::Error::LineParse(line, _)) => {
-                let key = line.split('=').next().unwrap_or("").trim();
-                let key: String = key.chars().take(40).collect();
+            Err(dotenvy::Error::LineParse(fragment, _)) => {
+                // dotenvy hands back the line, or for some errors only the value (a password,
+                // perhaps): the line is found in the file and named by its variable only.
+                let place = match bad_line(path, &fragment) {
+                    Some((n, Some(name))) => format!("line {n} ({name})"),
+                    Some((n, None)) => format!("line {n}"),
+                    None => "a line".to_string(),
+                };
                 return Err(invalid(format!(
-                    "{}: cannot parse the line for {key:?} (quote values that contain spaces, # or $ with single quotes)",
+                    "{}: cannot parse {place} (quote values that contain spaces, # or $ with single quotes)",
                     path.display()
                 )));
             }
@@ -257,6 +294,24 @@ mod tests {
             .to_string();
         assert!(!err.contains("secret value"), "{err}");
         assert!(err.contains("SF_PASSWORD"), "{err}");
+        // Errors dotenvy reports with the value alone (a space, a bad escape, an open `${`):
+        // the line is named by its number and variable, the value never appears.
+        for (n, value) in [(1, "correct horse battery"), (2, r"ab\cd"), (3, "x${open")] {
+            let mut text = String::from("SF_CLIENT_ID=abc\n");
+            for _ in 1..n {
+                text.push_str("SF_USERNAME=u@example.com\n");
+            }
+            let text = format!("{text}SF_PASSWORD={value}\n");
+            let path = temp_file(&format!("bad{n}"), &text);
+            let err = load(Some(&path), Config::default())
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains(value), "{err}");
+            assert!(
+                err.contains(&format!("line {} (SF_PASSWORD)", n + 1)),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -196,6 +196,7 @@ mod error;
 mod error_debug;
 mod error_text;
 mod excerpt;
+mod file_trust;
 mod flow;
 #[doc(hidden)]
 pub mod fuzzing;

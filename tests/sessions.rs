@@ -321,3 +321,31 @@ fn a_cached_plain_http_instance_is_ignored_for_a_remote_login_host() {
         "a call went to the plain-http instance"
     );
 }
+
+/// A token cache another user could have written (writable by group or others, or a link) is
+/// not read: its session could send the job's calls to a server of theirs.
+#[cfg(unix)]
+#[test]
+fn a_token_cache_others_can_write_is_ignored() {
+    use std::os::unix::fs::PermissionsExt;
+    let org = FakeOrg::start();
+    let dir = common::env_file("cache-trust", "")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let cache = dir.join("token.json");
+    let _ = std::fs::remove_file(&cache);
+    password_builder(&org).token_cache(&cache).build().unwrap();
+    password_builder(&org).token_cache(&cache).build().unwrap();
+    assert_eq!(org.login_count(), 1, "the cached session was used");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o666)).unwrap();
+    password_builder(&org).token_cache(&cache).build().unwrap();
+    assert_eq!(org.login_count(), 2, "a cache others can write is not read");
+    // The login replaced it with a file of our own, mode 0600, which is read again.
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    password_builder(&org).token_cache(&cache).build().unwrap();
+    assert_eq!(org.login_count(), 2);
+}
