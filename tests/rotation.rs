@@ -297,8 +297,8 @@ fn two_runs_in_two_processes_share_the_rotated_token() {
     let r0 = org.issue_refresh_token();
     let dir = temp_dir("two-processes");
     let cache = dir.join("tokens.json");
-    std::fs::write(
-        dir.join(".env"),
+    write_private(
+        &dir.join(".env"),
         format!(
             "SF_LOGIN_URL={}\nSF_CLIENT_ID={}\nSF_REFRESH_TOKEN={r0}\nSF_TOKEN_CACHE={}\n",
             org.login_url(),
@@ -335,8 +335,8 @@ fn the_rotation_warning_reaches_stderr_without_a_logger() {
     org.set_refresh_token_rotation(true);
     let r0 = org.issue_refresh_token();
     let dir = temp_dir("stderr-warning");
-    std::fs::write(
-        dir.join(".env"),
+    write_private(
+        &dir.join(".env"),
         format!(
             "SF_LOGIN_URL={}\nSF_CLIENT_ID={}\nSF_REFRESH_TOKEN={r0}\n",
             org.login_url(),
@@ -378,4 +378,16 @@ fn a_flow_without_the_refresh_token_never_gets_its_session() {
         .unwrap();
     assert_eq!(sf.auth_flow(), sfrest::AuthFlow::ClientCredentials);
     assert_eq!(org.login_count(), logins + 1, "it logged in itself");
+}
+
+/// Writes a `.env` as a user keeps one: readable and writable by its owner only (one others
+/// can write is not trusted when found by searching, whatever the umask).
+fn write_private(path: &Path, text: String) -> std::io::Result<()> {
+    std::fs::write(path, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }

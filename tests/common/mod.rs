@@ -39,6 +39,13 @@ pub fn env_file(tag: &str, text: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(".env");
     std::fs::write(&path, text).unwrap();
+    // As a user keeps a file of credentials (and whatever the umask: a .env others can write
+    // is not trusted when found by searching).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     path
 }
 
