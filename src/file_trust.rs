@@ -4,9 +4,11 @@
 use std::path::Path;
 
 /// Why `path` should not be trusted, or `None`: it (or, for a symbolic link, the link or what
-/// it points to) is writable by group or others, or belongs to a user other than this one or
-/// root (checked on Linux, where this process's user is known from `/proc/self`). A file that
-/// cannot be read is not this check's to judge (`None`).
+/// it points to) is writable by everyone, or belongs to a user other than this one or root
+/// (checked on Linux, where this process's user is known from `/proc/self`). A file only its
+/// group can write is let through (with a umask of 0002 every file a user makes is, and the
+/// group is theirs alone): the readable-by-others warning already asks for `chmod 600`. A
+/// file that cannot be read is not this check's to judge (`None`).
 #[cfg(unix)]
 pub(crate) fn untrusted(path: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
@@ -20,9 +22,9 @@ pub(crate) fn untrusted(path: &Path) -> Option<String> {
         ));
     }
     let meta = std::fs::metadata(path).ok()?;
-    if meta.mode() & 0o022 != 0 {
+    if meta.mode() & 0o002 != 0 {
         return Some(format!(
-            "it is writable by group or others (mode {:o})",
+            "it is writable by everyone (mode {:o})",
             meta.mode() & 0o777
         ));
     }
@@ -46,12 +48,15 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
-    fn files_others_can_write_are_not_trusted_through_links_either() {
+    fn files_everyone_can_write_are_not_trusted_through_links_either() {
         let dir = std::env::temp_dir().join(format!("sfrest-trust-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("cache.json");
         std::fs::write(&file, "{}").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(untrusted(&file), None);
+        // Group-writable (a umask of 0002) is let through.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
         assert_eq!(untrusted(&file), None);
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
         assert!(untrusted(&file).unwrap().contains("writable"));

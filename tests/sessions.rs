@@ -322,7 +322,7 @@ fn a_cached_plain_http_instance_is_ignored_for_a_remote_login_host() {
     );
 }
 
-/// A token cache another user could have written (writable by group or others, or a link) is
+/// A token cache another user could have written (writable by everyone, or a link of theirs) is
 /// not read: its session could send the job's calls to a server of theirs.
 #[cfg(unix)]
 #[test]
