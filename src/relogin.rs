@@ -151,30 +151,46 @@ impl Client {
         if left.is_zero() {
             return Err(call.timed_out());
         }
+        let login_timeout = self.inner.auth.config.login_timeout;
+        // A refresh cut short after Salesforce answered it would lose a rotated refresh token
+        // (the one sent is spent, its successor never read): with little time left, this call
+        // ends and the next one, with its whole timeout, refreshes.
+        if self.inner.auth.flow == crate::AuthFlow::RefreshToken && left < login_timeout / 2 {
+            log::warn!(
+                "{} {}: the session expired with {} ms left, too little to refresh it safely; the next call will",
+                call.method,
+                call.path,
+                left.as_millis()
+            );
+            return Err(call.timed_out());
+        }
         st.running = true;
         drop(st);
-        let login_timeout = self.inner.auth.config.login_timeout;
         let timeout = login_timeout.min(left);
         self.pick_up_rotated_token();
         let result = self.inner.auth.login_within(&self.inner.transport, timeout);
         let mut st = flight.lock();
         st.running = false;
-        flight.ended.notify_all();
         match result {
             Ok(mut fresh) => {
                 fresh.generation = seen_generation + 1;
-                if let Some(cache) = &self.inner.cache {
-                    cache.store(&fresh);
-                }
                 *self
                     .inner
                     .session
                     .write()
                     .unwrap_or_else(|e| e.into_inner()) = fresh.clone();
                 st.failed = None;
+                // The waiting threads go on with the new session at once; the cache file (two
+                // syncs, slow on some disks) is written after, outside the lock.
+                flight.ended.notify_all();
+                drop(st);
+                if let Some(cache) = &self.inner.cache {
+                    cache.store(&fresh);
+                }
                 Ok(fresh)
             }
             Err(e) => {
+                flight.ended.notify_all();
                 log::warn!("logging in again failed: {e}");
                 let cut_short = timeout < login_timeout && matches!(e, Error::Timeout { .. });
                 st.failed = Some(Failure {

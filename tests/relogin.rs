@@ -164,3 +164,33 @@ fn waiters_stop_at_their_own_deadline() {
     assert_eq!(token_requests(&org), 1);
     assert!(slowest < Duration::from_millis(2500), "{slowest:?}");
 }
+
+/// With the refresh-token flow a refresh cut short by the call's deadline, after Salesforce
+/// answered it, would lose a rotated refresh token: with less than half the login timeout left,
+/// the call ends without refreshing, and the next call, with its whole timeout, refreshes.
+#[test]
+fn a_refresh_is_not_started_with_too_little_time_left() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let sf = sfrest::Client::builder()
+        .login_url(org.login_url())
+        .client_id(org.credentials().client_id)
+        .refresh_token(r0)
+        .get_timeout(Duration::from_millis(3000))
+        .login_timeout(Duration::from_millis(4000))
+        .build()
+        .unwrap();
+    let limits = "/services/data/v66.0/limits";
+    // The expired session's 401 comes after 2.2 s of the call's 3 s: 0.8 s left, under 2 s.
+    org.delay(limits, Duration::from_millis(2200));
+    org.expire_sessions();
+    org.clear_requests();
+    let err = sf.limits().unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(token_requests(&org), 0, "no refresh was started");
+    // The next call has its whole timeout: it refreshes and succeeds.
+    org.delay(limits, Duration::ZERO);
+    sf.limits().unwrap();
+    assert_eq!(token_requests(&org), 1);
+}
