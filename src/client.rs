@@ -16,7 +16,6 @@ use crate::flow::AuthFlow;
 use crate::request::Request;
 use crate::response::into_json;
 use crate::transport::{Body, Transport};
-use crate::url::Origin;
 
 /// The longest timeout accepted for a call.
 pub(crate) const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -107,19 +106,7 @@ impl Client {
             Some(path) => Some(crate::transport::load_roots(path)?),
             None => None,
         };
-        // A proxy (HTTPS_PROXY...) elsewhere cannot reach this machine's loopback: the fake
-        // org, or a tunnel, is called directly whatever the proxy variables say. A ready access
-        // token never logs in, so only its instance URL counts.
-        let login_url = (flow != AuthFlow::AccessToken).then_some(&config.login_url);
-        let urls: Vec<&String> = login_url
-            .into_iter()
-            .chain(config.instance_url.as_ref())
-            .collect();
-        let direct = !urls.is_empty()
-            && urls
-                .iter()
-                .all(|url| Origin::parse(url).is_some_and(|o| o.is_loopback()));
-        let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots, direct);
+        let transport = Transport::new(config.max_response_size, COMPRESS_ABOVE, roots);
         let cache = TokenCache::for_config(&config);
         let auth = Authenticator::new(config, flow)?;
         if flow == AuthFlow::RefreshToken {

@@ -39,9 +39,9 @@
 //! [`Client::from_env`] reads these (the list is [`VARIABLES`]); a `.env` file in the current
 //! directory or a parent fills in what the environment does not set, and empty values count
 //! as unset. Which flow logs in follows from what is set, first match wins (see [`AuthFlow`]).
-//! `HTTPS_PROXY` and `NO_PROXY` are honoured as usual; an org on this machine's loopback (the
-//! fake org, a tunnel: the login URL, and the instance URL when set; for a ready access token,
-//! the instance URL alone) is always called directly, as a proxy elsewhere could not reach it.
+//! `HTTPS_PROXY` and `NO_PROXY` are honoured as usual; a call to this machine's loopback (the
+//! fake org, a tunnel) is always made directly, as a proxy elsewhere could not reach it (and a
+//! plain-http call through it would travel in clear to the proxy's machine).
 //!
 //! | variable | what it holds | default |
 //! |---|---|---|

@@ -77,19 +77,15 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// `roots`: trust these CA certificates instead of the bundled Mozilla roots. `direct`:
-    /// ignore the proxy variables (every host the client talks to is this machine, which a
-    /// proxy elsewhere could not reach).
+    /// `roots`: trust these CA certificates instead of the bundled Mozilla roots. The proxy
+    /// variables are honoured (ureq reads them), but for this machine's loopback, which is
+    /// always called directly (see [`Transport::run`]).
     pub fn new(
         max_response_size: u64,
         compress_above: usize,
         roots: Option<Vec<Certificate<'static>>>,
-        direct: bool,
     ) -> Transport {
         let mut config = ureq::Agent::config_builder();
-        if direct {
-            config = config.proxy(None);
-        }
         if let Some(roots) = roots {
             config = config.tls_config(
                 TlsConfig::builder()
@@ -247,10 +243,20 @@ impl Transport {
         request: http::Request<S>,
         (timeout, idle, answer): (Duration, Option<Duration>, Option<Duration>),
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
+        // A proxy elsewhere cannot reach this machine's loopback (the fake org, a tunnel), and
+        // a plain-http call tunnelled through it would travel in clear to the proxy's machine:
+        // loopback is called directly whatever the proxy variables say.
+        let loopback = request
+            .uri()
+            .host()
+            .is_some_and(crate::url::is_loopback_host);
         let mut config = request
             .with_agent(&self.agent)
             .configure()
             .timeout_global(Some(timeout));
+        if loopback {
+            config = config.proxy(None);
+        }
         if let Some(idle) = idle {
             config = config
                 .timeout_connect(Some(idle))

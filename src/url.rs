@@ -49,12 +49,7 @@ impl Origin {
 
     /// Whether the host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`.
     pub fn is_loopback(&self) -> bool {
-        let h = self.host.as_str();
-        h == "localhost"
-            || h == "[::1]"
-            || h.strip_prefix("127.").is_some_and(|rest| {
-                rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
-            })
+        is_loopback_host(&self.host)
     }
 
     /// Whether a secret may travel to this origin: https, or plain http to a loopback host.
@@ -81,6 +76,16 @@ impl std::fmt::Display for Origin {
         }
         Ok(())
     }
+}
+
+/// Whether `host` (as in a URL: `localhost`, `127.0.0.1`, `[::1]`) is this machine's loopback.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host == "::1"
+        || host.strip_prefix("127.").is_some_and(|rest| {
+            rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
+        })
 }
 
 /// The origin of a URL as text, for error messages; the part before the path when it does not

@@ -1,9 +1,9 @@
 //! `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are honoured: ureq's default configuration, which
 //! the SDK's transport starts from, reads them (`ureq::Proxy::try_from_env`) when a client is
 //! built. ureq sends every request through an http proxy as a `CONNECT host:port` tunnel, for
-//! http and https targets alike. ureq has no loopback exception; sfrest adds one: a client whose
-//! login (and instance) URL is on this machine's loopback ignores the proxy variables. One
-//! test, since it sets process environment variables.
+//! http and https targets alike. ureq has no loopback exception; sfrest adds one: a call to
+//! this machine's loopback is made directly, whatever the proxy variables say. One test, since
+//! it sets process environment variables.
 
 mod common;
 #[path = "common/pki.rs"]
@@ -165,6 +165,20 @@ fn proxy_variables_are_honoured() {
         proxy.count(),
         through,
         "a loopback org went through the proxy"
+    );
+
+    // Whatever else is configured: a leftover SF_INSTANCE_URL elsewhere (unused by a login
+    // flow) once made the loopback login go through the proxy.
+    local()
+        .instance_url("https://acme.my.salesforce.com")
+        .build()
+        .unwrap()
+        .limits()
+        .unwrap();
+    assert_eq!(
+        proxy.count(),
+        through,
+        "a loopback login went through the proxy"
     );
 
     // So is one reached with a ready access token, whose login URL (never used) is the default.
