@@ -131,12 +131,8 @@ impl Authenticator {
         }
     }
 
-    /// Logs in with the configured flow (any flow but [`AuthFlow::AccessToken`]).
-    pub fn login(&self, transport: &Transport) -> Result<Session> {
-        self.login_within(transport, self.config.login_timeout)
-    }
-
-    /// [`Authenticator::login`] with this timeout (a re-login gets what is left of the call's).
+    /// Logs in with the configured flow (any flow but [`AuthFlow::AccessToken`]) within
+    /// `timeout` (the login timeout, or what is left of a call's for a re-login).
     pub fn login_within(&self, transport: &Transport, timeout: Duration) -> Result<Session> {
         let config = &self.config;
         let flow = self.flow;

@@ -34,6 +34,9 @@ struct Entry {
     access_token: String,
     instance_url: String,
     saved_at: u64,
+    /// When it was saved, in milliseconds since the epoch (absent in files of older sfrest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    saved_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     identity_url: Option<String>,
     /// The newest refresh token, when the connected app rotates them.
@@ -75,6 +78,11 @@ impl TokenCache {
         })
     }
 
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The rotated refresh token kept by an earlier run, if it replaced the configured one (a
     /// refresh token put in the settings since then wins over it).
     pub fn refresh_token(&self) -> Option<Secret> {
@@ -94,6 +102,14 @@ impl TokenCache {
             );
             None
         }
+    }
+
+    /// The cached session if another run saved it at or after `since` (another process
+    /// refreshed while this one waited for the cache lock); `None` for an older one.
+    pub fn load_saved_since(&self, since: SystemTime) -> Option<Session> {
+        let since_ms = since.duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
+        let saved_ms = self.read()?.sessions.get(&self.key)?.saved_ms?;
+        (saved_ms >= since_ms).then(|| self.load()).flatten()
     }
 
     /// The cached session, if there is a readable one. Problems are warnings, never errors.
@@ -157,16 +173,16 @@ impl TokenCache {
                 .map(|e| (e.refresh_token.clone(), e.refresh_origin.clone()))
                 .unwrap_or_default(),
         };
-        let saved_at = SystemTime::now()
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+            .unwrap_or_default();
         file.sessions.insert(
             self.key.clone(),
             Entry {
                 access_token: session.access_token.expose().to_string(),
                 instance_url: session.instance_url.clone(),
-                saved_at,
+                saved_at: now.as_secs(),
+                saved_ms: Some(now.as_millis() as u64),
                 identity_url: session.identity_url.clone(),
                 refresh_token,
                 refresh_origin,

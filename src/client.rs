@@ -125,13 +125,7 @@ impl Client {
                 Session::ready(token.clone(), url)?
             }
             (_, _, _, Some(session)) => session,
-            _ => {
-                let session = auth.login(&transport)?;
-                if let Some(cache) = &cache {
-                    cache.store(&session);
-                }
-                session
-            }
+            _ => first_login(&auth, &transport, cache.as_ref())?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -282,6 +276,40 @@ impl Client {
         })?;
         into_json(method, &shown_path, &reply)
     }
+}
+
+/// The login of a new client that found no session in the token cache. With the refresh-token
+/// flow it holds the cache's lock between processes (see `cache_lock.rs`) and looks in the
+/// cache again once it has it: a run that started at the same moment may have refreshed
+/// meanwhile, and refreshing again with the same token would spend it twice.
+fn first_login(
+    auth: &Authenticator,
+    transport: &Transport,
+    cache: Option<&TokenCache>,
+) -> Result<Session> {
+    let timeout = auth.config.login_timeout;
+    let started = std::time::Instant::now();
+    let _lock = match cache {
+        Some(cache) if auth.flow == AuthFlow::RefreshToken => {
+            let lock = crate::cache_lock::lock(cache.path(), started + timeout);
+            if lock.is_some() {
+                if let Some(session) = cache.load() {
+                    return Ok(session);
+                }
+                if let Some(token) = cache.refresh_token() {
+                    auth.adopt_unspent(token);
+                }
+            }
+            lock
+        }
+        _ => None,
+    };
+    let left = timeout.saturating_sub(started.elapsed());
+    let session = auth.login_within(transport, left.max(std::time::Duration::from_millis(1)))?;
+    if let Some(cache) = cache {
+        cache.store(&session);
+    }
+    Ok(session)
 }
 
 fn to_body<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>> {

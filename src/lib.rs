@@ -184,6 +184,7 @@ mod bulk;
 mod bulk_csv;
 mod bulk_pages;
 mod cache;
+mod cache_lock;
 mod call_response;
 mod changes;
 mod client;

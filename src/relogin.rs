@@ -167,8 +167,23 @@ impl Client {
         st.running = true;
         drop(st);
         let timeout = login_timeout.min(left);
-        self.pick_up_rotated_token();
-        let result = self.inner.auth.login_within(&self.inner.transport, timeout);
+        // Spending a refresh token and saving its successor is done by one process at a time
+        // (the lock is released at the end of this function, after the cache is written).
+        let rotating = self.inner.auth.flow == crate::AuthFlow::RefreshToken;
+        let lock_started = Instant::now();
+        let _lock = match (&self.inner.cache, rotating) {
+            (Some(cache), true) => crate::cache_lock::lock(cache.path(), lock_started + timeout),
+            _ => None,
+        };
+        let timeout = timeout.saturating_sub(lock_started.elapsed());
+        let result = match self.session_saved_by_another_run(_lock.is_some(), call.started) {
+            Some(saved) => Ok(saved),
+            None if timeout.is_zero() => Err(call.timed_out()),
+            None => {
+                self.pick_up_rotated_token();
+                self.inner.auth.login_within(&self.inner.transport, timeout)
+            }
+        };
         let mut st = flight.lock();
         st.running = false;
         match result {
@@ -201,6 +216,29 @@ impl Client {
                 Err(if cut_short { call.timed_out() } else { e })
             }
         }
+    }
+}
+
+impl Client {
+    /// With the cache lock held (`locked`): the session another run saved in the token cache
+    /// since this call started (`started`), if it is not the one that just expired here: that
+    /// run refreshed, its session is fresh, and refreshing again would spend a token for
+    /// nothing.
+    fn session_saved_by_another_run(
+        &self,
+        locked: bool,
+        started: Instant,
+    ) -> Option<crate::auth::Session> {
+        if !locked {
+            return None;
+        }
+        let since = std::time::SystemTime::now().checked_sub(started.elapsed())?;
+        let saved = self.inner.cache.as_ref()?.load_saved_since(since)?;
+        let expired = self.session();
+        (saved.access_token.expose() != expired.access_token.expose()).then(|| {
+            log::info!("using the session another run saved in the token cache");
+            saved
+        })
     }
 }
 

@@ -391,3 +391,46 @@ fn write_private(path: &Path, text: String) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Two runs whose sessions expire at the same moment refresh one after the other (the token
+/// cache's lock between processes), and the second takes up the first's fresh session: the
+/// same refresh token is never presented twice, which would make Salesforce revoke the chain.
+#[test]
+fn runs_whose_sessions_expire_together_never_present_one_token_twice() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let cache = temp_dir("together").join("tokens.json");
+    let a = rotating_client(&org, &r0, Some(&cache));
+    let b = rotating_client(&org, &r0, Some(&cache)); // the cached session, no refresh
+    org.expire_sessions();
+    // A slow token endpoint, so that both refreshes would be under way at once.
+    org.delay(
+        "/services/oauth2/token",
+        std::time::Duration::from_millis(300),
+    );
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        for sf in [&a, &b] {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
+            });
+        }
+    });
+    let tokens = presented(&org);
+    let mut unique = tokens.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        tokens.len(),
+        "a token was presented twice: {tokens:?}"
+    );
+    assert_eq!(tokens.len(), 2, "one refresh for both runs: {tokens:?}");
+    assert!(
+        !cache.with_file_name("tokens.json.lock").exists(),
+        "the lock is released"
+    );
+}
