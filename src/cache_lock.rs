@@ -53,6 +53,8 @@ pub(crate) fn lock(cache: &std::path::Path, deadline: Instant) -> Option<CacheLo
                     continue;
                 }
             }
+            // No folder yet: the cache's first run (its folder is made when it is written).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(e) => {
                 log::warn!(
                     "cannot lock the token cache ({}: {e}); going on without the lock",
