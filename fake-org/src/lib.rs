@@ -52,6 +52,7 @@ mod store;
 mod time;
 mod tls;
 mod tooling;
+mod tree;
 mod validate;
 mod value;
 mod zone;

@@ -163,6 +163,7 @@ pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
         (["composite"], "POST") => composite::run(ctx),
         (["composite"], m) => Response::method_not_allowed(m, "POST"),
         (["composite", "sobjects", rest @ ..], _) => collections::route(ctx, rest),
+        (["composite", "tree", ty], _) => crate::tree::run(ctx, ty),
         (["jobs", rest @ ..], _) => crate::bulk::route(ctx, rest),
         (["search"], "GET" | "HEAD") => search::run(ctx),
         (["search"], m) => Response::method_not_allowed(m, "HEAD,GET"),
