@@ -86,6 +86,9 @@ impl TokenCache {
     /// The rotated refresh token kept by an earlier run, if it replaced the configured one (a
     /// refresh token put in the settings since then wins over it).
     pub fn refresh_token(&self) -> Option<Secret> {
+        if crate::file_trust::untrusted(&self.path).is_some() {
+            return None;
+        }
         let file = self.read()?;
         let entry = file.sessions.get(&self.key)?;
         let token = entry.refresh_token.as_ref()?;
@@ -164,7 +167,12 @@ impl TokenCache {
     /// A rotated refresh token in `session` is kept; without one, the entry's earlier refresh
     /// token stays.
     pub fn store(&self, session: &Session) {
-        let mut file = self.read().unwrap_or_default();
+        // A file others could have written is replaced, not built on (its entries, refresh
+        // tokens included, could be theirs).
+        let mut file = match crate::file_trust::untrusted(&self.path) {
+            Some(_) => CacheFile::default(),
+            None => self.read().unwrap_or_default(),
+        };
         let (refresh_token, refresh_origin) = match &session.refresh_token {
             Some(t) => (Some(t.expose().to_string()), self.origin.clone()),
             None => file
@@ -199,7 +207,10 @@ impl TokenCache {
 
     /// Forgets the session of `access_token` (it was revoked): its entry keeps the rotated
     /// refresh token, if any, but no session. Another process's newer session is left alone.
-    pub fn forget(&self, access_token: &Secret) {
+    /// Done under the cache's lock between processes (waiting until `deadline` at most), so
+    /// that a refresh another run saves meanwhile is not written over with an older token.
+    pub fn forget(&self, access_token: &Secret, deadline: std::time::Instant) {
+        let _lock = crate::cache_lock::lock(&self.path, deadline);
         let Some(mut file) = self.read() else {
             return;
         };

@@ -1,61 +1,53 @@
 //! A lock between processes on a token cache, held while a refresh token is spent and its
 //! successor saved: two overlapping runs of a job whose connected app rotates refresh tokens
 //! would otherwise both present the same token, and Salesforce answers a spent token's reuse by
-//! revoking the chain. The lock is a file beside the cache (`PATH.lock`), made with
-//! `create_new` and removed when the lock is dropped; one left behind by a process that died is
-//! taken over once it is older than [`STALE`].
+//! revoking the chain. The lock is the operating system's (`File::try_lock`, `flock` on Unix)
+//! on a file beside the cache (`PATH.lock`, left in place): it ends with the process that holds
+//! it, however that process ends, so no lock is ever left behind.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-/// A lock file older than this is one a dead process left behind.
-const STALE: Duration = Duration::from_secs(60);
-
-/// How often a waiting process looks again.
+/// How often a waiting process tries again.
 const POLL: Duration = Duration::from_millis(25);
 
-/// The held lock; released when dropped.
+/// The held lock; released when dropped (the file is closed).
 #[derive(Debug)]
 pub(crate) struct CacheLock {
-    path: PathBuf,
-}
-
-impl Drop for CacheLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
+    _file: File,
 }
 
 /// Takes the lock on the cache at `cache`, waiting until `deadline` at most; `None` when it
-/// could not be had by then (the caller goes on without it, as without a cache).
-pub(crate) fn lock(cache: &std::path::Path, deadline: Instant) -> Option<CacheLock> {
+/// could not be had by then, or at all (the caller goes on without it, as without a cache).
+pub(crate) fn lock(cache: &Path, deadline: Instant) -> Option<CacheLock> {
     let mut name = cache.as_os_str().to_owned();
     name.push(".lock");
     let path = PathBuf::from(name);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(false);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
+    let file = match options.open(&path) {
+        Ok(f) => f,
+        // No folder yet: the cache cannot be written either.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            log::warn!(
+                "cannot lock the token cache ({}: {e}); going on without the lock",
+                path.display()
+            );
+            return None;
+        }
+    };
     loop {
-        match options.open(&path) {
-            Ok(_) => return Some(CacheLock { path }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if is_stale(&path) {
-                    log::warn!(
-                        "taking over the token cache lock {}: its process left it over {} s ago",
-                        path.display(),
-                        STALE.as_secs()
-                    );
-                    let _ = std::fs::remove_file(&path);
-                    continue;
-                }
-            }
-            // No folder yet: the cache's first run (its folder is made when it is written).
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => {
+        match file.try_lock() {
+            Ok(()) => return Some(CacheLock { _file: file }),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => {
                 log::warn!(
                     "cannot lock the token cache ({}: {e}); going on without the lock",
                     path.display()
@@ -75,14 +67,6 @@ pub(crate) fn lock(cache: &std::path::Path, deadline: Instant) -> Option<CacheLo
     }
 }
 
-fn is_stale(path: &std::path::Path) -> bool {
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|at| SystemTime::now().duration_since(at).ok())
-        .is_some_and(|age| age > STALE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,7 +84,10 @@ mod tests {
         drop(held);
         let again = lock(&cache, far).expect("free again once dropped");
         drop(again);
-        assert!(!dir.join("tokens.json.lock").exists());
+        // No folder: no lock, at once.
+        let started = Instant::now();
+        assert!(lock(&dir.join("missing").join("tokens.json"), far).is_none());
+        assert!(started.elapsed() < Duration::from_secs(1));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

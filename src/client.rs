@@ -291,7 +291,9 @@ fn first_login(
     let started = std::time::Instant::now();
     let _lock = match cache {
         Some(cache) if auth.flow == AuthFlow::RefreshToken => {
-            let lock = crate::cache_lock::lock(cache.path(), started + timeout);
+            // The wait for the lock leaves the refresh at least half the login timeout (a
+            // refresh cut short after Salesforce answered would lose a rotated token).
+            let lock = crate::cache_lock::lock(cache.path(), started + timeout / 2);
             if lock.is_some() {
                 if let Some(session) = cache.load() {
                     return Ok(session);
@@ -305,7 +307,7 @@ fn first_login(
         _ => None,
     };
     let left = timeout.saturating_sub(started.elapsed());
-    let session = auth.login_within(transport, left.max(std::time::Duration::from_millis(1)))?;
+    let session = auth.login_within(transport, left)?;
     if let Some(cache) = cache {
         cache.store(&session);
     }

@@ -96,7 +96,7 @@ where
 }
 
 fn assemble(sizes: &[usize], outcomes: Vec<Option<Outcome>>) -> Result<Vec<RecordResult>> {
-    let any_ok = outcomes.iter().any(|o| matches!(o, Some(Ok(_))));
+    let started = outcomes.iter().filter(|o| o.is_some()).count();
     // The results reach the last group that succeeded, or that was sent and may have been
     // applied: the caller must hear of those records, the ones after it were not saved.
     let last = outcomes.iter().rposition(|o| match o {
@@ -124,7 +124,8 @@ fn assemble(sizes: &[usize], outcomes: Vec<Option<Outcome>>) -> Result<Vec<Recor
     }
     match first_error {
         None => Ok(results),
-        Some(e) if !any_ok => Err(e),
+        // Nothing saved nor perhaps saved, or one call made in all: its error says it all.
+        Some(e) if last.is_none() || started == 1 => Err(e),
         Some(e) => Err(Error::Partial {
             results,
             job_ids: Vec::new(),
@@ -142,7 +143,9 @@ fn may_have_applied(e: &Error) -> bool {
         | Error::Unexpected { .. }
         | Error::Json { .. }
         | Error::BodyTooLarge { .. } => true,
-        Error::UnexpectedBody { status, .. } => (200..300).contains(status),
+        // A 2xx that could not be read, or a gateway's page (502, 504, an HTML 5xx): the
+        // request may have reached Salesforce and been applied.
+        Error::UnexpectedBody { status, .. } => (200..300).contains(status) || *status >= 500,
         Error::NotRetried { source, .. } => may_have_applied(source),
         _ => false,
     }
@@ -174,4 +177,90 @@ fn unsaved(n: usize, why: &Error) -> Vec<RecordResult> {
         };
         n
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn refused() -> Error {
+        Error::Api {
+            method: "POST",
+            path: "/services/data/v66.0/composite/sobjects".into(),
+            status: 403,
+            errors: vec![ApiError {
+                error_code: "REQUEST_LIMIT_EXCEEDED".into(),
+                message: "TotalRequests Limit exceeded.".into(),
+                ..ApiError::default()
+            }],
+        }
+    }
+
+    fn timed_out() -> Error {
+        Error::Timeout {
+            method: "POST",
+            path: "/services/data/v66.0/composite/sobjects".into(),
+            origin: "https://x.my.salesforce.com".into(),
+            setting: None,
+            after: Duration::from_secs(10),
+        }
+    }
+
+    fn codes(results: &[RecordResult]) -> Vec<&str> {
+        results
+            .iter()
+            .map(|r| r.errors.first().map_or("ok", |e| e.error_code.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_refused_call_and_a_lost_answer_are_told_apart() {
+        // No call succeeded, but the second may have been applied: its records are named.
+        let out = assemble(&[2, 3], vec![Some(Err(refused())), Some(Err(timed_out()))]);
+        let Err(Error::Partial {
+            results, source, ..
+        }) = out
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(
+            codes(&results),
+            [
+                CALL_FAILED,
+                CALL_FAILED,
+                OUTCOME_UNKNOWN,
+                OUTCOME_UNKNOWN,
+                OUTCOME_UNKNOWN
+            ]
+        );
+        assert_eq!(source.status(), Some(403));
+        // A gateway's 502 page: perhaps applied too.
+        let gateway = Error::UnexpectedBody {
+            method: "POST",
+            path: "/services/data/v66.0/composite/sobjects".into(),
+            status: 502,
+            problem: "an HTML page".into(),
+            excerpt: String::new(),
+        };
+        let ok = vec![RecordResult {
+            id: Some("001Hx0000000001AAA".into()),
+            success: true,
+            errors: Vec::new(),
+            created: None,
+        }];
+        let out = assemble(&[1, 1], vec![Some(Ok(ok)), Some(Err(gateway))]);
+        let Err(Error::Partial { results, .. }) = out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(codes(&results)[1], OUTCOME_UNKNOWN);
+    }
+
+    #[test]
+    fn one_call_in_all_keeps_its_own_error() {
+        let out = assemble(&[150], vec![Some(Err(timed_out()))]);
+        assert!(matches!(out, Err(Error::Timeout { .. })), "{out:?}");
+        let out = assemble(&[200, 10], vec![Some(Err(refused())), None]);
+        assert!(matches!(out, Err(Error::Api { .. })), "{out:?}");
+    }
 }

@@ -219,23 +219,20 @@ pub(crate) fn normalize_base_url(setting: &'static str, url: &str) -> Result<Str
     Ok(trimmed.to_string())
 }
 
-/// `url` for an error message: a `user:password@` part becomes `…@`, a query string or
-/// fragment `?…`.
+/// `url` for an error message: anything up to the last `@` (a `user:password@` part, whatever
+/// characters the password holds) becomes `…@`, and a query string or fragment `?…`.
 fn shown_url(url: &str) -> String {
-    let cut = url.find(['?', '#']).unwrap_or(url.len());
-    let (base, rest) = url.split_at(cut);
-    let tail = if rest.is_empty() { "" } else { "?…" };
-    let (scheme, after) = match base.split_once("://") {
-        Some((s, a)) => (format!("{s}://"), a),
-        None => (String::new(), base),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), url),
     };
-    let authority_end = after.find('/').unwrap_or(after.len());
-    let (authority, path) = after.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((_, host)) => format!("…@{host}"),
-        None => authority.to_string(),
+    let (masked, rest) = match rest.rsplit_once('@') {
+        Some((_, after)) => ("…@", after),
+        None => ("", rest),
     };
-    format!("{scheme}{authority}{path}{tail}")
+    let cut = rest.find(['?', '#']).unwrap_or(rest.len());
+    let tail = if cut < rest.len() { "?…" } else { "" };
+    format!("{scheme}{masked}{}{tail}", &rest[..cut])
 }
 
 /// Accepts `66.0`, `v66.0` or `66` and returns `66.0`.
@@ -310,11 +307,14 @@ mod tests {
             "https://user:hunter2pw@login.salesforce.com",
             "https://login.salesforce.com/?token=hunter2pw",
             "http://user:hunter2pw@example.com",
+            "https://user:hun/ter2pw@login.salesforce.com",
+            "https://user:hun?ter2pw@login.salesforce.com",
+            "https://user:hun#ter2pw@login.salesforce.com/x",
         ] {
             let e = normalize_base_url("SF_LOGIN_URL", url)
                 .unwrap_err()
                 .to_string();
-            assert!(!e.contains("hunter2pw"), "{e}");
+            assert!(!e.contains("hunter2pw") && !e.contains("ter2pw"), "{e}");
         }
     }
 

@@ -33,7 +33,21 @@ pub(crate) fn load(file: Option<&Path>, base: Config) -> Result<Config> {
     let (file_vars, note) = match file {
         Some(path) => (read_file(path)?, None),
         None => match find_dotenv() {
-            Some(path) => (read_file(&path)?, None),
+            Some(path) => {
+                // Found by searching, perhaps in a folder someone else controls (/tmp/.env):
+                // settings another user could have written could send the credentials
+                // elsewhere, so the search stops there, with the reason.
+                if let Some(why) = crate::file_trust::untrusted(&path) {
+                    return Err(Error::InvalidConfig {
+                        setting: "env file",
+                        message: format!(
+                            "{} was found by searching from the working directory, but {why}: its settings could send your credentials elsewhere. Remove it or fix its owner and mode, run from another directory, or name a .env explicitly with Client::from_env_file",
+                            path.display()
+                        ),
+                    });
+                }
+                (read_file(&path)?, None)
+            }
             None => {
                 let here = std::env::current_dir()
                     .map(|d| d.display().to_string())
@@ -138,15 +152,7 @@ fn find_dotenv() -> Option<PathBuf> {
     loop {
         let candidate = dir.join(".env");
         if candidate.is_file() {
-            match crate::file_trust::untrusted(&candidate) {
-                None => return Some(candidate),
-                // Found by searching, in a folder someone else may control (/tmp/.env):
-                // its settings could send the credentials elsewhere.
-                Some(why) => log::warn!(
-                    "ignoring {}: {why} (name a .env explicitly with Client::from_env_file to use it)",
-                    candidate.display()
-                ),
-            }
+            return Some(candidate);
         }
         if !dir.pop() {
             return None;

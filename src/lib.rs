@@ -11,7 +11,7 @@
 //! serde_json = "1"
 //! ```
 //!
-//! Rust 1.85 or newer. No async runtime and no OpenSSL: HTTP/1.1 over rustls, with the
+//! Rust 1.89 or newer. No async runtime and no OpenSSL: HTTP/1.1 over rustls, with the
 //! Mozilla root certificates built in.
 //!
 //! # Quick start

@@ -78,7 +78,8 @@ impl Client {
             }
         }
         if let Some(cache) = &self.inner.cache {
-            cache.forget(&session.access_token);
+            let deadline = std::time::Instant::now() + self.inner.auth.config.write_timeout;
+            cache.forget(&session.access_token, deadline);
         }
         Ok(())
     }

@@ -152,33 +152,39 @@ impl Client {
             return Err(call.timed_out());
         }
         let login_timeout = self.inner.auth.config.login_timeout;
+        let rotating = self.inner.auth.flow == crate::AuthFlow::RefreshToken;
         // A refresh cut short after Salesforce answered it would lose a rotated refresh token
-        // (the one sent is spent, its successor never read): with little time left, this call
-        // ends and the next one, with its whole timeout, refreshes.
-        if self.inner.auth.flow == crate::AuthFlow::RefreshToken && left < login_timeout / 2 {
-            log::warn!(
-                "{} {}: the session expired with {} ms left, too little to refresh it safely; the next call will",
-                call.method,
-                call.path,
-                left.as_millis()
-            );
-            return Err(call.timed_out());
+        // (the one sent is spent, its successor never read): a refresh starts only with at
+        // least half of the time it may take (the login timeout, or the call's own timeout
+        // when that is shorter); with less, this call ends and the next one refreshes.
+        let least = if rotating {
+            login_timeout.min(call.timeout) / 2
+        } else {
+            Duration::ZERO
+        };
+        if left < least {
+            return Err(too_little_left(call, left));
         }
         st.running = true;
         drop(st);
-        let timeout = login_timeout.min(left);
+        let budget = login_timeout.min(left);
         // Spending a refresh token and saving its successor is done by one process at a time
-        // (the lock is released at the end of this function, after the cache is written).
-        let rotating = self.inner.auth.flow == crate::AuthFlow::RefreshToken;
+        // (the lock is released at the end of this function, after the cache is written); the
+        // wait for it leaves the refresh at least `least`.
         let lock_started = Instant::now();
         let _lock = match (&self.inner.cache, rotating) {
-            (Some(cache), true) => crate::cache_lock::lock(cache.path(), lock_started + timeout),
+            (Some(cache), true) => {
+                crate::cache_lock::lock(cache.path(), lock_started + budget.saturating_sub(least))
+            }
             _ => None,
         };
-        let timeout = timeout.saturating_sub(lock_started.elapsed());
-        let result = match self.session_saved_by_another_run(_lock.is_some(), call.started) {
+        let timeout = budget.saturating_sub(lock_started.elapsed());
+        let saved = self.session_saved_by_another_run(_lock.is_some(), call.started);
+        // The wait for the lock used up what a refresh needs.
+        let gave_up = saved.is_none() && (timeout.is_zero() || timeout < least);
+        let result = match saved {
             Some(saved) => Ok(saved),
-            None if timeout.is_zero() => Err(call.timed_out()),
+            None if gave_up => Err(too_little_left(call, timeout)),
             None => {
                 self.pick_up_rotated_token();
                 self.inner.auth.login_within(&self.inner.transport, timeout)
@@ -206,8 +212,13 @@ impl Client {
             }
             Err(e) => {
                 flight.ended.notify_all();
-                log::warn!("logging in again failed: {e}");
-                let cut_short = timeout < login_timeout && matches!(e, Error::Timeout { .. });
+                if !gave_up {
+                    log::warn!("logging in again failed: {e}");
+                }
+                // Ended by this call's deadline rather than by the login timeout: the threads
+                // waiting for it try themselves if they have the time.
+                let cut_short =
+                    gave_up || (budget < login_timeout && matches!(e, Error::Timeout { .. }));
                 st.failed = Some(Failure {
                     ended: Instant::now(),
                     error: copy(&e),
@@ -217,6 +228,17 @@ impl Client {
             }
         }
     }
+}
+
+/// The call's timeout, when the session expired with too little of it left to refresh safely.
+fn too_little_left(call: &Waiting<'_>, left: Duration) -> Error {
+    log::warn!(
+        "{} {}: the session expired with {} ms left, too little to refresh it safely; the next call will",
+        call.method,
+        call.path,
+        left.as_millis()
+    );
+    call.timed_out()
 }
 
 impl Client {

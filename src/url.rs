@@ -78,9 +78,10 @@ impl std::fmt::Display for Origin {
     }
 }
 
-/// Whether `host` (as in a URL: `localhost`, `127.0.0.1`, `[::1]`) is this machine's loopback.
+/// Whether `host` (as in a URL: `localhost`, `127.0.0.1`, `[::1]`; names in any case) is this
+/// machine's loopback.
 pub(crate) fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
+    host.eq_ignore_ascii_case("localhost")
         || host == "[::1]"
         || host == "::1"
         || host.strip_prefix("127.").is_some_and(|rest| {
@@ -184,6 +185,13 @@ mod tests {
             "http://127.0.0.256",
         ] {
             assert!(!Origin::parse(no).unwrap().is_loopback(), "{no}");
+        }
+        // Hosts as a request's URI keeps them (any case, brackets or not).
+        for host in ["LOCALHOST", "LocalHost", "127.0.0.1", "[::1]", "::1"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["localhost.evil.com", "LOCALHOST.example", "128.0.0.1", ""] {
+            assert!(!is_loopback_host(host), "{host}");
         }
         assert!(!Origin::parse("http://na1.salesforce.com")
             .unwrap()

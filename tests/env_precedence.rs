@@ -35,4 +35,22 @@ fn dotenv_is_found_upwards_and_real_env_wins() {
     std::env::remove_var("SF_SECURITY_TOKEN");
     let sf = Client::from_env().unwrap();
     assert_eq!(sf.api_version(), "67.0");
+
+    // A .env found by searching that everyone can write is an error naming it and why, not
+    // settings: another user could have pointed them at a server of theirs.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let err = Client::from_env().unwrap_err();
+        assert!(
+            matches!(err, sfrest::Error::InvalidConfig { .. }),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("writable by everyone"), "{text}");
+        // Named explicitly, it is the caller's choice (with the chmod warning).
+        Client::from_env_file(&path).unwrap();
+    }
 }

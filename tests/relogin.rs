@@ -194,3 +194,23 @@ fn a_refresh_is_not_started_with_too_little_time_left() {
     sf.limits().unwrap();
     assert_eq!(token_requests(&org), 1);
 }
+
+/// A call whose own timeout is shorter than the login timeout still refreshes when most of it
+/// is left: the least time a refresh needs is half of the shorter of the two.
+#[test]
+fn a_short_call_timeout_still_refreshes() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let r0 = org.issue_refresh_token();
+    let sf = sfrest::Client::builder()
+        .login_url(org.login_url())
+        .client_id(org.credentials().client_id)
+        .refresh_token(r0)
+        .get_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    org.expire_sessions();
+    org.clear_requests();
+    sf.limits().unwrap();
+    assert_eq!(token_requests(&org), 1, "the session was refreshed");
+}
