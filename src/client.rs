@@ -306,7 +306,12 @@ fn first_login(
         }
         _ => None,
     };
-    let left = timeout.saturating_sub(started.elapsed());
+    // What the wait for the lock left; the whole login timeout when there was none (so that
+    // a timeout names the configured one).
+    let left = match cache {
+        Some(_) if auth.flow == AuthFlow::RefreshToken => timeout.saturating_sub(started.elapsed()),
+        _ => timeout,
+    };
     let session = auth.login_within(transport, left)?;
     if let Some(cache) = cache {
         cache.store(&session);

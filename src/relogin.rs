@@ -172,13 +172,17 @@ impl Client {
         // (the lock is released at the end of this function, after the cache is written); the
         // wait for it leaves the refresh at least `least`.
         let lock_started = Instant::now();
-        let _lock = match (&self.inner.cache, rotating) {
+        let (_lock, timeout) = match (&self.inner.cache, rotating) {
             (Some(cache), true) => {
-                crate::cache_lock::lock(cache.path(), lock_started + budget.saturating_sub(least))
+                let lock = crate::cache_lock::lock(
+                    cache.path(),
+                    lock_started + budget.saturating_sub(least),
+                );
+                (lock, budget.saturating_sub(lock_started.elapsed()))
             }
-            _ => None,
+            // No lock to wait for: the whole budget (so a timeout names the configured one).
+            _ => (None, budget),
         };
-        let timeout = budget.saturating_sub(lock_started.elapsed());
         let saved = self.session_saved_by_another_run(_lock.is_some(), call.started);
         // The wait for the lock used up what a refresh needs.
         let gave_up = saved.is_none() && (timeout.is_zero() || timeout < least);
