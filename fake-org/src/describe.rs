@@ -94,10 +94,10 @@ pub(crate) fn global(ctx: &Ctx) -> Response {
 
 /// `GET sobjects/{Type}`: basic information.
 pub(crate) fn basic(ctx: &Ctx, obj: u8) -> Response {
-    Response::json_value(
-        200,
-        &json!({"objectDescribe": summary(ctx, schema::object(obj)), "recentItems": []}),
-    )
+    let summary = summary(ctx, schema::object(obj)).to_string();
+    let recent = crate::recent::items(ctx, Some(obj), 200);
+    let body = format!("{{\"objectDescribe\":{summary},\"recentItems\":{recent}}}");
+    Response::json(200, body.into_bytes())
 }
 
 /// A field of a standard object, with every member a real describe has.

@@ -35,6 +35,7 @@ mod multipart;
 mod oauth;
 mod org;
 mod query;
+mod recent;
 mod records;
 mod replication;
 mod response;

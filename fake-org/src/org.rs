@@ -44,6 +44,8 @@ pub(crate) struct Org {
     pub blobs: crate::blob::Blobs,
     /// Apex REST routes registered by tests.
     pub apex_routes: RwLock<Vec<crate::apexrest::Route>>,
+    /// Recently viewed records, the most recent first (`recent.rs`).
+    pub mru: Mutex<VecDeque<(u8, u32)>>,
     /// How anonymous Apex is answered (a test's handler; none: every block succeeds).
     pub anonymous_apex: RwLock<Option<crate::anonymous::Handler>>,
     pub sessions: RwLock<HashSet<String>>,
@@ -105,6 +107,7 @@ impl Org {
             blobs: Default::default(),
             apex_routes: RwLock::new(Vec::new()),
             anonymous_apex: RwLock::new(None),
+            mru: Mutex::new(VecDeque::new()),
             sessions: RwLock::new(HashSet::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             issued_by_refresh: Mutex::new(HashMap::new()),

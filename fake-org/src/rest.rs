@@ -164,6 +164,8 @@ pub(crate) fn dispatch(ctx: &Ctx, s: &[&str]) -> Response {
         (["composite"], m) => Response::method_not_allowed(m, "POST"),
         (["composite", "sobjects", rest @ ..], _) => collections::route(ctx, rest),
         (["composite", "tree", ty], _) => crate::tree::run(ctx, ty),
+        (["recent"], "GET" | "HEAD") => crate::recent::list(ctx),
+        (["recent"], m) => Response::method_not_allowed(m, "HEAD,GET"),
         (["jobs", rest @ ..], _) => crate::bulk::route(ctx, rest),
         (["search"], "GET" | "HEAD") => search::run(ctx),
         (["search"], m) => Response::method_not_allowed(m, "HEAD,GET"),

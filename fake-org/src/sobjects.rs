@@ -74,7 +74,11 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
             // The read guard is dropped before `get` takes its own: a writer waiting between
             // two read locks of one thread would deadlock them.
             let row = live_row(&read(&ctx.org.store), obj, id, false);
-            row.and_then(|row| get(ctx, obj, row))
+            let got = row.and_then(|row| get(ctx, obj, row));
+            if got.as_ref().is_ok_and(|r| r.status == 200) {
+                crate::recent::viewed(ctx, obj, id);
+            }
+            got
         }
         ([id], "PATCH") => body(ctx).and_then(|b| {
             let mut store = write(&ctx.org.store);
@@ -82,6 +86,8 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
             let (tag, modified) = version(ctx, &store, obj, row);
             crate::conditional::check_row(ctx, tag.as_deref(), modified, false)?;
             update_checked(&mut store, obj, row, &b, &ctx.req.body)?;
+            drop(store);
+            crate::recent::viewed(ctx, obj, id);
             Ok(Response::no_content())
         }),
         ([id], "DELETE") => {
@@ -134,10 +140,9 @@ fn not_found() -> ApiError {
 fn create(ctx: &Ctx, obj: u8) -> Result<Response, ApiError> {
     let b = body(ctx)?;
     let row = insert_checked(&mut write(&ctx.org.store), obj, &b, &ctx.req.body, &[])?;
-    Ok(Response::json(
-        201,
-        save_result(&schema::object(obj).id_of(row), None),
-    ))
+    let id = schema::object(obj).id_of(row);
+    crate::recent::viewed(ctx, obj, &id);
+    Ok(Response::json(201, save_result(&id, None)))
 }
 
 /// Validates and inserts a record; `extra` are changes applied on top (upsert's external id).
@@ -350,17 +355,17 @@ fn by_external_id(ctx: &Ctx, obj: u8, field: &str, value: &str) -> Result<Respon
     if method == "PATCH" {
         let b = body(ctx)?;
         let mut store = write(&ctx.org.store);
-        return Ok(
-            match upsert_checked(&mut store, &ctx.base(), obj, fi, value, &b, &ctx.req.body)? {
-                Upserted::Row(row, true) => {
-                    Response::json(201, save_result(&def.id_of(row), Some(true)))
-                }
-                Upserted::Row(row, false) => {
-                    Response::json(200, save_result(&def.id_of(row), Some(false)))
-                }
-                Upserted::Several(urls) => several(urls),
-            },
-        );
+        let upserted = upsert_checked(&mut store, &ctx.base(), obj, fi, value, &b, &ctx.req.body)?;
+        drop(store);
+        return Ok(match upserted {
+            Upserted::Row(row, created) => {
+                let id = def.id_of(row);
+                crate::recent::viewed(ctx, obj, &id);
+                let status = if created { 201 } else { 200 };
+                Response::json(status, save_result(&id, Some(created)))
+            }
+            Upserted::Several(urls) => several(urls),
+        });
     }
     if !matches!(method, "GET" | "HEAD" | "DELETE") {
         return Ok(Response::method_not_allowed(
@@ -376,8 +381,13 @@ fn by_external_id(ctx: &Ctx, obj: u8, field: &str, value: &str) -> Result<Respon
             Ok(Response::no_content())
         }
         [row] => {
+            let row = *row;
             drop(store);
-            get(ctx, obj, *row)
+            let got = get(ctx, obj, row);
+            if got.as_ref().is_ok_and(|r| r.status == 200) {
+                crate::recent::viewed(ctx, obj, &def.id_of(row));
+            }
+            got
         }
         rows => {
             let base = ctx.base();
