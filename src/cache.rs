@@ -11,6 +11,9 @@ use crate::auth::Session;
 use crate::config::Config;
 use crate::secret::Secret;
 
+/// The longest a session waits to be saved while another run holds the cache's lock.
+const STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The cache file, and which entry of it is ours.
 #[derive(Clone, Debug)]
 pub(crate) struct TokenCache {
@@ -162,11 +165,26 @@ impl TokenCache {
         }
     }
 
-    /// Saves the session: written to a temporary file with mode 0600, then renamed over the
-    /// cache, so a reader never sees half a file. Failures are logged, not returned.
+    /// Saves the session under the cache's lock between processes (another run's refresh is
+    /// then never written over with an older copy of the file); when another run holds the
+    /// lock for more than [`STORE_WAIT`], the session is not saved (warned), and the next run
+    /// logs in again. See [`TokenCache::store_held`] for the details.
+    pub fn store(&self, session: &Session) {
+        match crate::cache_lock::lock(&self.path, std::time::Instant::now() + STORE_WAIT) {
+            crate::cache_lock::Locked::Busy => log::warn!(
+                "the session is not saved in {}: another run of the job holds its lock",
+                self.path.display()
+            ),
+            _lock => self.store_held(session),
+        }
+    }
+
+    /// Saves the session, the caller holding the cache's lock (or none to be had): written to
+    /// a temporary file with mode 0600, then renamed over the cache, so a reader never sees
+    /// half a file. Failures are logged, not returned.
     /// A rotated refresh token in `session` is kept; without one, the entry's earlier refresh
     /// token stays.
-    pub fn store(&self, session: &Session) {
+    pub fn store_held(&self, session: &Session) {
         // A file others could have written is replaced, not built on (its entries, refresh
         // tokens included, could be theirs).
         let mut file = match crate::file_trust::untrusted(&self.path) {
@@ -210,7 +228,16 @@ impl TokenCache {
     /// Done under the cache's lock between processes (waiting until `deadline` at most), so
     /// that a refresh another run saves meanwhile is not written over with an older token.
     pub fn forget(&self, access_token: &Secret, deadline: std::time::Instant) {
-        let _lock = crate::cache_lock::lock(&self.path, deadline);
+        let _lock = match crate::cache_lock::lock(&self.path, deadline) {
+            crate::cache_lock::Locked::Busy => {
+                log::warn!(
+                    "the ended session is left in {}: another run of the job holds its lock (it will be refused and replaced)",
+                    self.path.display()
+                );
+                return;
+            }
+            lock => lock,
+        };
         let Some(mut file) = self.read() else {
             return;
         };

@@ -3,7 +3,9 @@
 //! would otherwise both present the same token, and Salesforce answers a spent token's reuse by
 //! revoking the chain. The lock is the operating system's (`File::try_lock`, `flock` on Unix)
 //! on a file beside the cache (`PATH.lock`, left in place): it ends with the process that holds
-//! it, however that process ends, so no lock is ever left behind.
+//! it, however that process ends, so no lock is ever left behind. It excludes processes on one
+//! machine's local disks; a network file system may not honour it (Linux's NFS turns it into a
+//! lock per process), and a lock file this user cannot open leaves the cache unlocked.
 
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
@@ -18,9 +20,28 @@ pub(crate) struct CacheLock {
     _file: File,
 }
 
-/// Takes the lock on the cache at `cache`, waiting until `deadline` at most; `None` when it
-/// could not be had by then, or at all (the caller goes on without it, as without a cache).
-pub(crate) fn lock(cache: &Path, deadline: Instant) -> Option<CacheLock> {
+/// What an attempt to take the lock came to.
+#[derive(Debug)]
+pub(crate) enum Locked {
+    /// Held until dropped.
+    Held(CacheLock),
+    /// Another process holds it, and did until the deadline: what it guards must not be done
+    /// now (another run is spending the refresh token, or writing the cache).
+    Busy,
+    /// It cannot be had at all (no folder yet, a lock file this user cannot open, no file
+    /// locks here): the caller goes on without it, as without a cache.
+    Unavailable,
+}
+
+impl Locked {
+    /// Whether the lock is held.
+    pub(crate) fn is_held(&self) -> bool {
+        matches!(self, Locked::Held(_))
+    }
+}
+
+/// Takes the lock on the cache at `cache`, waiting until `deadline` at most.
+pub(crate) fn lock(cache: &Path, deadline: Instant) -> Locked {
     let mut name = cache.as_os_str().to_owned();
     name.push(".lock");
     let path = PathBuf::from(name);
@@ -34,34 +55,34 @@ pub(crate) fn lock(cache: &Path, deadline: Instant) -> Option<CacheLock> {
     let file = match options.open(&path) {
         Ok(f) => f,
         // No folder yet: the cache cannot be written either.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Locked::Unavailable,
         Err(e) => {
             log::warn!(
                 "cannot lock the token cache ({}: {e}); going on without the lock",
                 path.display()
             );
-            return None;
+            return Locked::Unavailable;
         }
     };
     loop {
         match file.try_lock() {
-            Ok(()) => return Some(CacheLock { _file: file }),
+            Ok(()) => return Locked::Held(CacheLock { _file: file }),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => {
                 log::warn!(
                     "cannot lock the token cache ({}: {e}); going on without the lock",
                     path.display()
                 );
-                return None;
+                return Locked::Unavailable;
             }
         }
         let now = Instant::now();
         if now >= deadline {
             log::warn!(
-                "the token cache lock {} is held by another process; going on without it",
+                "the token cache lock {} is held by another process (another run of the job)",
                 path.display()
             );
-            return None;
+            return Locked::Busy;
         }
         std::thread::sleep(POLL.min(deadline - now));
     }
@@ -77,16 +98,18 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let cache = dir.join("tokens.json");
         let far = Instant::now() + Duration::from_secs(5);
-        let held = lock(&cache, far).expect("a free lock");
+        let held = lock(&cache, far);
+        assert!(held.is_held(), "a free lock");
         let started = Instant::now();
-        assert!(lock(&cache, Instant::now() + Duration::from_millis(200)).is_none());
+        let busy = lock(&cache, Instant::now() + Duration::from_millis(200));
+        assert!(matches!(busy, Locked::Busy), "{busy:?}");
         assert!(started.elapsed() >= Duration::from_millis(200));
         drop(held);
-        let again = lock(&cache, far).expect("free again once dropped");
-        drop(again);
+        assert!(lock(&cache, far).is_held(), "free again once dropped");
         // No folder: no lock, at once.
         let started = Instant::now();
-        assert!(lock(&dir.join("missing").join("tokens.json"), far).is_none());
+        let none = lock(&dir.join("missing").join("tokens.json"), far);
+        assert!(matches!(none, Locked::Unavailable), "{none:?}");
         assert!(started.elapsed() < Duration::from_secs(1));
         let _ = std::fs::remove_dir_all(&dir);
     }

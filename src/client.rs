@@ -287,34 +287,55 @@ fn first_login(
     transport: &Transport,
     cache: Option<&TokenCache>,
 ) -> Result<Session> {
+    use crate::cache_lock::Locked;
     let timeout = auth.config.login_timeout;
     let started = std::time::Instant::now();
-    let _lock = match cache {
+    let lock = match cache {
         Some(cache) if auth.flow == AuthFlow::RefreshToken => {
             // The wait for the lock leaves the refresh at least half the login timeout (a
             // refresh cut short after Salesforce answered would lose a rotated token).
-            let lock = crate::cache_lock::lock(cache.path(), started + timeout / 2);
-            if lock.is_some() {
-                if let Some(session) = cache.load() {
-                    return Ok(session);
+            match crate::cache_lock::lock(cache.path(), started + timeout / 2) {
+                Locked::Held(lock) => {
+                    if let Some(session) = cache.load() {
+                        return Ok(session);
+                    }
+                    if let Some(token) = cache.refresh_token() {
+                        auth.adopt_unspent(token);
+                    }
+                    Locked::Held(lock)
                 }
-                if let Some(token) = cache.refresh_token() {
-                    auth.adopt_unspent(token);
+                // Another run is spending the refresh token this one would present.
+                Locked::Busy => {
+                    log::warn!(
+                        "another run of the job is refreshing the session (it holds the lock of {}); not refreshing at the same time",
+                        cache.path().display()
+                    );
+                    return Err(Error::Timeout {
+                        method: "POST",
+                        path: crate::auth::TOKEN_PATH.to_string(),
+                        origin: crate::url::origin_text(&auth.config.login_url),
+                        setting: Some("SF_LOGIN_URL"),
+                        after: timeout,
+                    });
                 }
+                Locked::Unavailable => Locked::Unavailable,
             }
-            lock
         }
-        _ => None,
+        _ => Locked::Unavailable,
     };
     // What the wait for the lock left; the whole login timeout when there was none (so that
     // a timeout names the configured one).
-    let left = match cache {
-        Some(_) if auth.flow == AuthFlow::RefreshToken => timeout.saturating_sub(started.elapsed()),
+    let left = match lock {
+        Locked::Held(_) => timeout.saturating_sub(started.elapsed()),
         _ => timeout,
     };
     let session = auth.login_within(transport, left)?;
     if let Some(cache) = cache {
-        cache.store(&session);
+        if lock.is_held() {
+            cache.store_held(&session);
+        } else {
+            cache.store(&session);
+        }
     }
     Ok(session)
 }

@@ -29,6 +29,8 @@ impl Client {
     /// # Ok::<_, sfrest::Error>(())
     /// ```
     pub fn logout(&self) -> Result<()> {
+        // One write timeout for all of it: the revocation, and the wait for the cache's lock.
+        let deadline = std::time::Instant::now() + self.inner.auth.config.write_timeout;
         let session = self.session();
         let url = format!(
             "{}{REVOKE_PATH}",
@@ -78,7 +80,6 @@ impl Client {
             }
         }
         if let Some(cache) = &self.inner.cache {
-            let deadline = std::time::Instant::now() + self.inner.auth.config.write_timeout;
             cache.forget(&session.access_token, deadline);
         }
         Ok(())

@@ -171,23 +171,33 @@ impl Client {
         // Spending a refresh token and saving its successor is done by one process at a time
         // (the lock is released at the end of this function, after the cache is written); the
         // wait for it leaves the refresh at least `least`.
-        let lock_started = Instant::now();
-        let (_lock, timeout) = match (&self.inner.cache, rotating) {
+        let (lock, timeout) = match (&self.inner.cache, rotating) {
             (Some(cache), true) => {
-                let lock = crate::cache_lock::lock(
-                    cache.path(),
-                    lock_started + budget.saturating_sub(least),
-                );
-                (lock, budget.saturating_sub(lock_started.elapsed()))
+                // Waited for until the call's deadline, less what a refresh needs.
+                let until = call.deadline.checked_sub(least).unwrap_or(call.deadline);
+                let lock = crate::cache_lock::lock(cache.path(), until);
+                let remaining = call.deadline.saturating_duration_since(Instant::now());
+                (lock, login_timeout.min(remaining))
             }
             // No lock to wait for: the whole budget (so a timeout names the configured one).
-            _ => (None, budget),
+            _ => (crate::cache_lock::Locked::Unavailable, budget),
         };
-        let saved = self.session_saved_by_another_run(_lock.is_some(), call.started);
-        // The wait for the lock used up what a refresh needs.
-        let gave_up = saved.is_none() && (timeout.is_zero() || timeout < least);
+        let held = lock.is_held();
+        let busy = matches!(lock, crate::cache_lock::Locked::Busy);
+        let saved = self.session_saved_by_another_run(held, call.started);
+        // Another run kept the lock (it is spending the refresh token), or the wait for it
+        // used up what a refresh needs: this call ends, the next one tries.
+        let gave_up = saved.is_none() && (busy || timeout.is_zero() || timeout < least);
         let result = match saved {
             Some(saved) => Ok(saved),
+            None if gave_up && busy => {
+                log::warn!(
+                    "{} {}: the session expired while another run of the job was refreshing it (it held the token cache's lock); the next call will use or refresh the new one",
+                    call.method,
+                    call.path
+                );
+                Err(call.timed_out())
+            }
             None if gave_up => Err(too_little_left(call, timeout)),
             None => {
                 self.pick_up_rotated_token();
@@ -210,8 +220,13 @@ impl Client {
                 flight.ended.notify_all();
                 drop(st);
                 if let Some(cache) = &self.inner.cache {
-                    cache.store(&fresh);
+                    if held {
+                        cache.store_held(&fresh);
+                    } else {
+                        cache.store(&fresh);
+                    }
                 }
+                drop(lock);
                 Ok(fresh)
             }
             Err(e) => {

@@ -59,4 +59,5 @@ fn the_token_cache_forgets_a_logged_out_session() {
     assert_eq!(org.login_count(), logins + 1);
     next.limits().unwrap();
     let _ = std::fs::remove_file(&cache);
+    let _ = std::fs::remove_file(cache.with_extension("json.lock"));
 }

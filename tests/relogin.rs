@@ -182,7 +182,8 @@ fn a_refresh_is_not_started_with_too_little_time_left() {
         .build()
         .unwrap();
     let limits = "/services/data/v66.0/limits";
-    // The expired session's 401 comes after 2.2 s of the call's 3 s: 0.8 s left, under 2 s.
+    // The expired session's 401 comes after 2.2 s of the call's 3 s: 0.8 s left, under 1.5 s
+    // (half of the shorter of the 4 s login timeout and the call's 3 s).
     org.delay(limits, Duration::from_millis(2200));
     org.expire_sessions();
     org.clear_requests();
