@@ -2,12 +2,15 @@
 //! and kept in the token cache for the next run. Tested within one process (several re-logins)
 //! and over two processes (this test binary runs itself as the job, twice).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Mutex, Once};
 
+use common::rotation::{presented, rotating_client, temp_dir};
 use sfrest::Client;
-use sfrest_fake_org::{FakeOrg, RecordedRequest};
+use sfrest_fake_org::FakeOrg;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -34,54 +37,6 @@ fn capture_warnings() {
         log::set_logger(&Capture).unwrap();
         log::set_max_level(log::LevelFilter::Trace);
     });
-}
-
-/// The refresh tokens presented to the token endpoint, in order.
-fn presented(org: &FakeOrg) -> Vec<String> {
-    org.requests()
-        .iter()
-        .filter(|r: &&RecordedRequest| r.path == "/services/oauth2/token")
-        .filter_map(|r| {
-            let body = String::from_utf8_lossy(&r.body).into_owned();
-            body.split('&')
-                .find_map(|p| p.strip_prefix("refresh_token="))
-                .map(percent_decode)
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(if b[i] == b'+' { b' ' } else { b[i] });
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sfrest-rotation-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn rotating_client(org: &FakeOrg, refresh: &str, cache: Option<&Path>) -> Client {
-    let mut b = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(refresh);
-    if let Some(path) = cache {
-        b = b.token_cache(path);
-    }
-    b.build().expect("refresh-token login")
 }
 
 #[test]
@@ -390,118 +345,4 @@ fn write_private(path: &Path, text: String) -> std::io::Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(())
-}
-
-/// Two runs whose sessions expire at the same moment refresh one after the other (the token
-/// cache's lock between processes), and the second takes up the first's fresh session: the
-/// same refresh token is never presented twice, which would make Salesforce revoke the chain.
-#[test]
-fn runs_whose_sessions_expire_together_never_present_one_token_twice() {
-    let org = FakeOrg::start();
-    org.set_refresh_token_rotation(true);
-    let r0 = org.issue_refresh_token();
-    let cache = temp_dir("together").join("tokens.json");
-    let a = rotating_client(&org, &r0, Some(&cache));
-    let b = rotating_client(&org, &r0, Some(&cache)); // the cached session, no refresh
-    org.expire_sessions();
-    // A slow token endpoint, so that both refreshes would be under way at once.
-    org.delay(
-        "/services/oauth2/token",
-        std::time::Duration::from_millis(300),
-    );
-    let barrier = std::sync::Barrier::new(2);
-    std::thread::scope(|s| {
-        for sf in [&a, &b] {
-            let barrier = &barrier;
-            s.spawn(move || {
-                barrier.wait();
-                sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
-            });
-        }
-    });
-    let tokens = presented(&org);
-    let mut unique = tokens.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(
-        unique.len(),
-        tokens.len(),
-        "a token was presented twice: {tokens:?}"
-    );
-    assert_eq!(tokens.len(), 2, "one refresh for both runs: {tokens:?}");
-    // The lock (the operating system's, on the file beside the cache) is free again.
-    let lock = std::fs::OpenOptions::new()
-        .write(true)
-        .open(cache.with_file_name("tokens.json.lock"))
-        .unwrap();
-    assert!(lock.try_lock().is_ok(), "the lock is released");
-}
-
-/// Holds the token cache's lock as another run of the job would (an open file with the
-/// operating system's lock), until dropped.
-fn hold_lock(cache: &Path) -> std::fs::File {
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(cache.with_file_name("tokens.json.lock"))
-        .unwrap();
-    f.try_lock().unwrap();
-    f
-}
-
-/// While another run holds the cache's lock (it is spending the refresh token), this run does
-/// not present the same token: a re-login ends the call within its timeout, a new client's
-/// first login fails; once the lock is free, both go on.
-#[test]
-fn a_run_does_not_refresh_while_another_holds_the_lock() {
-    let org = FakeOrg::start();
-    org.set_refresh_token_rotation(true);
-    let r0 = org.issue_refresh_token();
-    let cache = temp_dir("held").join("tokens.json");
-    let sf = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(r0.as_str())
-        .token_cache(&cache)
-        .get_timeout(std::time::Duration::from_secs(2))
-        .login_timeout(std::time::Duration::from_secs(1))
-        .build()
-        .unwrap();
-    let held = hold_lock(&cache);
-    org.expire_sessions();
-    let before = presented(&org).len();
-    let started = std::time::Instant::now();
-    let err = sf.query("SELECT Id FROM Account LIMIT 1").unwrap_err();
-    assert!(matches!(err, sfrest::Error::Timeout { .. }), "{err:?}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
-    // A new client with no usable session (the cache's was expired) does not refresh either.
-    std::fs::remove_file(&cache).unwrap();
-    let started = std::time::Instant::now();
-    let err = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(r0.as_str())
-        .token_cache(&cache)
-        .login_timeout(std::time::Duration::from_secs(1))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, sfrest::Error::Timeout { .. }), "{err:?}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(
-        presented(&org).len(),
-        before,
-        "no refresh token was presented"
-    );
-    drop(held);
-    sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
-    assert_eq!(presented(&org).len(), before + 1);
 }

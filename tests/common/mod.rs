@@ -8,6 +8,9 @@ use sfrest_fake_org::FakeOrg;
 #[path = "../../fake-org/tests/common/clock.rs"]
 pub mod clock;
 
+/// Helpers of the refresh-token rotation tests.
+pub mod rotation;
+
 /// A builder with the fake org's test user, username-password flow.
 pub fn password_builder(org: &FakeOrg) -> ClientBuilder {
     let c = org.credentials();
