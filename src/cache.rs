@@ -19,6 +19,9 @@ const STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 pub(crate) struct TokenCache {
     path: PathBuf,
     key: String,
+    /// The key of files written before the refresh token's fingerprint was part of it: read
+    /// (and moved to `key`) when it is this configuration's.
+    legacy_key: Option<String>,
     /// Fingerprint of the configured refresh token: a rotated token in the cache is used only
     /// while the configuration still names the token it descends from.
     origin: Option<String>,
@@ -58,12 +61,13 @@ struct Entry {
 
 impl TokenCache {
     /// The cache for these settings, if `token_cache` is set. Entries are keyed by login URL,
-    /// client id and username, and with the refresh-token flow (no username) a session is
-    /// used only while the same refresh token is configured, so two orgs or users never share
-    /// a token.
+    /// client id and username; with the refresh-token flow (no username) also by the configured
+    /// refresh token's fingerprint, so that two users or orgs of one connected app sharing the
+    /// file keep their sessions and rotated tokens apart (and a session is used only while the
+    /// same refresh token is configured).
     pub fn for_config(config: &Config) -> Option<TokenCache> {
         let path = config.token_cache.clone()?;
-        let key = format!(
+        let base = format!(
             "{} {} {}",
             config.login_url,
             config.client_id.as_deref().unwrap_or(""),
@@ -73,12 +77,35 @@ impl TokenCache {
             .refresh_token
             .as_ref()
             .map(|t| fingerprint(t.expose()));
+        let no_username = config.username.as_deref().is_none_or(str::is_empty);
+        let (key, legacy_key) = match &origin {
+            Some(fp) if no_username => (format!("{base} rt:{fp}"), Some(base)),
+            _ => (base, None),
+        };
         Some(TokenCache {
             path,
             key,
+            legacy_key,
             origin,
             login_url: config.login_url.clone(),
         })
+    }
+
+    /// The key of this configuration's entry in `file`: its own, or the older key when the
+    /// entry there is this configuration's (made with the same refresh token).
+    fn entry_key(&self, file: &CacheFile) -> Option<String> {
+        if file.sessions.contains_key(&self.key) {
+            return Some(self.key.clone());
+        }
+        let legacy = self.legacy_key.as_ref()?;
+        let entry = file.sessions.get(legacy)?;
+        let ours = entry.session_of == self.origin || entry.refresh_origin == self.origin;
+        ours.then(|| legacy.clone())
+    }
+
+    /// This configuration's entry in `file`.
+    fn entry<'f>(&self, file: &'f CacheFile) -> Option<&'f Entry> {
+        file.sessions.get(&self.entry_key(file)?)
     }
 
     /// The cache file.
@@ -93,7 +120,7 @@ impl TokenCache {
             return None;
         }
         let file = self.read()?;
-        let entry = file.sessions.get(&self.key)?;
+        let entry = self.entry(&file)?;
         let token = entry.refresh_token.as_ref()?;
         if entry.refresh_origin.is_some() && entry.refresh_origin == self.origin {
             log::debug!(
@@ -114,7 +141,8 @@ impl TokenCache {
     /// refreshed while this one waited for the cache lock); `None` for an older one.
     pub fn load_saved_since(&self, since: SystemTime) -> Option<Session> {
         let since_ms = since.duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
-        let saved_ms = self.read()?.sessions.get(&self.key)?.saved_ms?;
+        let file = self.read()?;
+        let saved_ms = self.entry(&file)?.saved_ms?;
         (saved_ms >= since_ms).then(|| self.load()).flatten()
     }
 
@@ -130,7 +158,7 @@ impl TokenCache {
         }
         let file = self.read()?;
         crate::env::warn_if_readable_by_others(&self.path);
-        let entry = file.sessions.get(&self.key)?;
+        let entry = self.entry(&file)?;
         if entry.access_token.is_empty() {
             log::debug!("the cached session in {} was ended", self.path.display());
             return None;
@@ -193,12 +221,15 @@ impl TokenCache {
         };
         let (refresh_token, refresh_origin) = match &session.refresh_token {
             Some(t) => (Some(t.expose().to_string()), self.origin.clone()),
-            None => file
-                .sessions
-                .get(&self.key)
+            None => self
+                .entry(&file)
                 .map(|e| (e.refresh_token.clone(), e.refresh_origin.clone()))
                 .unwrap_or_default(),
         };
+        // An entry under the older key moves to this one.
+        if let Some(old) = self.entry_key(&file).filter(|k| *k != self.key) {
+            file.sessions.remove(&old);
+        }
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -241,7 +272,10 @@ impl TokenCache {
         let Some(mut file) = self.read() else {
             return;
         };
-        match file.sessions.get_mut(&self.key) {
+        let Some(key) = self.entry_key(&file) else {
+            return;
+        };
+        match file.sessions.get_mut(&key) {
             Some(entry) if entry.access_token == access_token.expose() => {
                 entry.access_token.clear();
             }
@@ -288,4 +322,62 @@ fn fingerprint(token: &str) -> String {
 
 fn write_atomically(path: &Path, file: &CacheFile) -> std::io::Result<()> {
     crate::atomic_file::replace(path, &serde_json::to_vec_pretty(file)?, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file written before the refresh token's fingerprint was part of the key: its entry
+    /// is still this configuration's, and moves to the new key when the cache is next written.
+    #[test]
+    fn an_entry_under_the_older_key_is_read_and_moved() {
+        let dir = std::env::temp_dir().join(format!("sfrest-cache-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tokens.json");
+        let mut config = Config {
+            login_url: "https://login.salesforce.com".into(),
+            client_id: Some("3MVGapp".into()),
+            refresh_token: Some(Secret::new("5Aep861configured")),
+            token_cache: Some(path.clone()),
+            ..Config::default()
+        };
+        let cache = TokenCache::for_config(&config).unwrap();
+        let legacy = cache.legacy_key.clone().unwrap();
+        assert_ne!(legacy, cache.key);
+        let old = CacheFile {
+            sessions: BTreeMap::from([(
+                legacy.clone(),
+                Entry {
+                    access_token: "00Dold!session".into(),
+                    instance_url: "https://x.my.salesforce.com".into(),
+                    saved_at: 0,
+                    saved_ms: None,
+                    identity_url: None,
+                    refresh_token: Some("5Aep861rotated".into()),
+                    refresh_origin: cache.origin.clone(),
+                    session_of: cache.origin.clone(),
+                },
+            )]),
+        };
+        write_atomically(&path, &old).unwrap();
+        assert_eq!(
+            cache.refresh_token().map(|t| t.expose().to_string()),
+            Some("5Aep861rotated".into())
+        );
+        assert!(cache.load().is_some());
+        // Another configuration's entry under the older key is not taken.
+        config.refresh_token = Some(Secret::new("5Aep861another"));
+        let other = TokenCache::for_config(&config).unwrap();
+        assert!(other.refresh_token().is_none() && other.load().is_none());
+        // Written again: under the new key, the rotated token kept, the old key gone.
+        let session =
+            Session::ready(Secret::new("00Dnew!session"), "https://x.my.salesforce.com").unwrap();
+        cache.store_held(&session);
+        let file = cache.read().unwrap();
+        assert!(!file.sessions.contains_key(&legacy));
+        let entry = &file.sessions[&cache.key];
+        assert_eq!(entry.refresh_token.as_deref(), Some("5Aep861rotated"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -123,3 +123,31 @@ fn a_run_does_not_refresh_while_another_holds_the_lock() {
     sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
     assert_eq!(presented(&org).len(), before + 1);
 }
+
+/// Two refresh-token configurations of one connected app (two users, or two orgs) sharing a
+/// cache file keep their entries apart: each run of either finds its own rotated token.
+#[test]
+fn two_refresh_token_configurations_share_a_cache_file_safely() {
+    let org = FakeOrg::start();
+    org.set_refresh_token_rotation(true);
+    let (ra, rb) = (org.issue_refresh_token(), org.issue_refresh_token());
+    let cache = temp_dir("two-configs").join("tokens.json");
+    rotating_client(&org, &ra, Some(&cache)); // job A's first run: ra rotated
+    rotating_client(&org, &rb, Some(&cache)); // job B's first run: rb rotated
+    for token in [&ra, &rb, &ra] {
+        // A later run of each job, whose session then expires: it refreshes with its own
+        // rotated token, never a spent one.
+        let sf = rotating_client(&org, token, Some(&cache));
+        org.expire_sessions();
+        sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
+    }
+    let tokens = presented(&org);
+    let mut unique = tokens.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        tokens.len(),
+        "a token was presented twice: {tokens:?}"
+    );
+}
