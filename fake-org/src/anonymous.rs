@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::ctx::Ctx;
 use crate::response::Response;
+use crate::value::json_str;
 
 /// What a block of anonymous Apex did, as the fake org answers it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +52,6 @@ pub(crate) fn run(ctx: &Ctx) -> Response {
 /// The result object, members in the order Salesforce writes them (serde_json's map would
 /// sort them).
 fn answer(outcome: &AnonymousApex) -> Vec<u8> {
-    let text = |s: &str| serde_json::Value::from(s).to_string();
     let (line, column, compiled, success, problem, stack, message) = match outcome {
         AnonymousApex::Success => (-1, -1, true, true, None, None, None),
         AnonymousApex::CompileError {
@@ -63,7 +63,7 @@ fn answer(outcome: &AnonymousApex) -> Vec<u8> {
             *column,
             false,
             false,
-            Some(text(problem)),
+            Some(json_str(problem)),
             None,
             None,
         ),
@@ -73,8 +73,8 @@ fn answer(outcome: &AnonymousApex) -> Vec<u8> {
             true,
             false,
             None,
-            Some(text(&format!("AnonymousBlock: line {line}, column 1"))),
-            Some(text(message)),
+            Some(json_str(&format!("AnonymousBlock: line {line}, column 1"))),
+            Some(json_str(message)),
         ),
     };
     let null = || "null".to_string();

@@ -27,6 +27,15 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The request's API version as its major number (`66` for `66.0`).
+    pub(crate) fn major(&self) -> u32 {
+        self.version
+            .split('.')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// `/services/data/v66.0` (`/services/data/v66.0/tooling` for the Tooling API)
     pub(crate) fn base(&self) -> String {
         let tooling = if self.tooling { "/tooling" } else { "" };

@@ -95,9 +95,10 @@ pub(crate) fn global(ctx: &Ctx) -> Response {
 /// `GET sobjects/{Type}`: basic information.
 pub(crate) fn basic(ctx: &Ctx, obj: u8) -> Response {
     let summary = summary(ctx, schema::object(obj)).to_string();
-    let recent = crate::recent::items(ctx, Some(obj), 200);
-    let body = format!("{{\"objectDescribe\":{summary},\"recentItems\":{recent}}}");
-    Response::json(200, body.into_bytes())
+    let mut body = format!("{{\"objectDescribe\":{summary},\"recentItems\":").into_bytes();
+    body.extend(crate::recent::items(ctx, Some(obj), 200));
+    body.push(b'}');
+    Response::json(200, body)
 }
 
 /// A field of a standard object, with every member a real describe has.

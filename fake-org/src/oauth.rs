@@ -186,8 +186,6 @@ fn jwt_bearer(org: &Org, params: &[(String, String)], host: Host) -> Response {
     }
 }
 
-/// Issues a session and writes the token response (`signed`: with signature and issued_at).
-/// `host`: the host the token was asked of, which the identity URL names.
 /// Notes that `access_token` was issued for `refresh_token`, so that revoking the refresh
 /// token revokes it too.
 fn issued_with(org: &Org, refresh_token: &str, access_token: &str) {
@@ -197,6 +195,8 @@ fn issued_with(org: &Org, refresh_token: &str, access_token: &str) {
         .push(access_token.to_string());
 }
 
+/// Issues a session and writes the token response (`signed`: with signature and issued_at).
+/// `host`: the host the token was asked of, which the identity URL names.
 fn success(org: &Org, scope: Option<&str>, signed: bool, host: Host) -> Response {
     grant(org, org.new_access_token(), scope, signed, None, host)
 }

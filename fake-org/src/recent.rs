@@ -4,29 +4,22 @@
 //! default; `Sforce-Mru: updateMru=false` says not to, from API 60.0; queries never do). The
 //! list holds 200 records, the most recent first; a deleted record drops out of it.
 
-use serde_json::Value as J;
-
 use crate::ctx::Ctx;
 use crate::org::{lock, read};
 use crate::response::Response;
 use crate::schema;
 use crate::store::{Lookup, Store};
+use crate::value::{write_json_str, write_value};
 
 /// The most records the list holds (`RecentlyViewed`'s entries).
 const MAX: usize = 200;
 
-/// Notes that the call of `ctx` viewed or wrote record `id` of object `obj`, unless it asked
-/// not to.
-pub(crate) fn viewed(ctx: &Ctx, obj: u8, id: &str) {
+/// Notes that the call of `ctx` viewed or wrote the live record `row` of object `obj`, unless
+/// it asked not to.
+pub(crate) fn viewed(ctx: &Ctx, obj: u8, row: u32) {
     if ctx.tooling || !updates_mru(ctx) {
         return;
     }
-    let Some(norm) = crate::ids::normalize(id) else {
-        return;
-    };
-    let Lookup::Live(row) = read(&ctx.org.store).lookup(obj, &norm) else {
-        return;
-    };
     let mut list = lock(&ctx.org.mru);
     list.retain(|&entry| entry != (obj, row));
     list.push_front((obj, row));
@@ -36,17 +29,11 @@ pub(crate) fn viewed(ctx: &Ctx, obj: u8, id: &str) {
 /// Whether the request lets the MRU list be updated: `Sforce-Mru: updateMru=false` (API 60.0
 /// and later) says no.
 fn updates_mru(ctx: &Ctx) -> bool {
-    let major: u32 = ctx
-        .version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
     let refused = ctx.req.header("sforce-mru").is_some_and(|h| {
         h.split([';', ','])
             .any(|p| p.trim().eq_ignore_ascii_case("updateMru=false"))
     });
-    !(major >= 60 && refused)
+    !(ctx.major() >= 60 && refused)
 }
 
 /// `GET /recent?limit=N`: the list, most recent first.
@@ -62,41 +49,44 @@ pub(crate) fn list(ctx: &Ctx) -> Response {
             }
         },
     };
-    Response::json(200, items(ctx, None, limit).into_bytes())
+    Response::json(200, items(ctx, None, limit))
 }
 
 /// The recent records, of object `only` when given, as a JSON array of `{attributes, Id,
 /// Name}` (members in Salesforce's order, which serde_json's map would sort).
-pub(crate) fn items(ctx: &Ctx, only: Option<u8>, limit: usize) -> String {
+pub(crate) fn items(ctx: &Ctx, only: Option<u8>, limit: usize) -> Vec<u8> {
     let entries: Vec<(u8, u32)> = lock(&ctx.org.mru).iter().copied().collect();
     let store = read(&ctx.org.store);
-    let items: Vec<String> = entries
-        .into_iter()
-        .filter(|&(obj, _)| only.is_none_or(|o| o == obj))
-        .filter_map(|(obj, row)| item(ctx, &store, obj, row))
-        .take(limit)
-        .collect();
-    format!("[{}]", items.join(","))
+    let base = ctx.base();
+    let mut out = vec![b'['];
+    let live = entries.into_iter().filter(|&(obj, row)| {
+        only.is_none_or(|o| o == obj)
+            && matches!(
+                store.lookup(obj, &schema::object(obj).id15_of(row)),
+                Lookup::Live(_)
+            )
+    });
+    for (n, (obj, row)) in live.take(limit).enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_item(&mut out, &store, &base, obj, row);
+    }
+    out.push(b']');
+    out
 }
 
-fn item(ctx: &Ctx, store: &Store, obj: u8, row: u32) -> Option<String> {
+fn write_item(out: &mut Vec<u8>, store: &Store, base: &str, obj: u8, row: u32) {
     let def = schema::object(obj);
-    let id = def.id_of(row);
-    if !matches!(store.lookup(obj, &def.id15_of(row)), Lookup::Live(_)) {
-        return None;
+    out.push(b'{');
+    crate::soql::write_attributes(out, base, obj, row);
+    out.extend_from_slice(b",\"Id\":");
+    write_json_str(out, &def.id_of(row));
+    out.extend_from_slice(b",\"Name\":");
+    let name = def.fields.iter().position(|f| f.name_field);
+    match (name, store.row(obj, row)) {
+        (Some(i), Some(values)) => write_value(out, &values[i]),
+        _ => out.extend_from_slice(b"null"),
     }
-    let values = store.row(obj, row)?;
-    let name = def
-        .fields
-        .iter()
-        .position(|f| f.name_field)
-        .map_or(J::Null, |i| values[i].to_json());
-    let text = |s: &str| J::from(s).to_string();
-    let url = format!("{}/sobjects/{}/{id}", ctx.base(), def.name);
-    Some(format!(
-        "{{\"attributes\":{{\"type\":{},\"url\":{}}},\"Id\":{},\"Name\":{name}}}",
-        text(def.name),
-        text(&url),
-        text(&id)
-    ))
+    out.push(b'}');
 }

@@ -14,7 +14,6 @@ use crate::validate::{self, check_unique, Mode};
 use crate::value::{write_json_str, Value};
 use crate::{describe, time};
 
-/// Routes `sobjects/{Type}/...`.
 /// Sub-resources of an sObject that Salesforce serves and this fake org does not.
 const NOT_EMULATED: [&str; 7] = [
     "listviews",
@@ -34,6 +33,7 @@ fn not_emulated(ty: &str, rest: &[&str]) -> Response {
     Response::error(404, "NOT_FOUND", &msg)
 }
 
+/// Routes `sobjects/{Type}/...`.
 pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
     let Some(obj) = schema::object_index(ty) else {
         return Response::not_found();
@@ -74,11 +74,7 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
             // The read guard is dropped before `get` takes its own: a writer waiting between
             // two read locks of one thread would deadlock them.
             let row = live_row(&read(&ctx.org.store), obj, id, false);
-            let got = row.and_then(|row| get(ctx, obj, row));
-            if got.as_ref().is_ok_and(|r| r.status == 200) {
-                crate::recent::viewed(ctx, obj, id);
-            }
-            got
+            row.and_then(|row| get_viewed(ctx, obj, row))
         }
         ([id], "PATCH") => body(ctx).and_then(|b| {
             let mut store = write(&ctx.org.store);
@@ -87,7 +83,7 @@ pub(crate) fn route(ctx: &Ctx, ty: &str, rest: &[&str]) -> Response {
             crate::conditional::check_row(ctx, tag.as_deref(), modified, false)?;
             update_checked(&mut store, obj, row, &b, &ctx.req.body)?;
             drop(store);
-            crate::recent::viewed(ctx, obj, id);
+            crate::recent::viewed(ctx, obj, row);
             Ok(Response::no_content())
         }),
         ([id], "DELETE") => {
@@ -140,9 +136,11 @@ fn not_found() -> ApiError {
 fn create(ctx: &Ctx, obj: u8) -> Result<Response, ApiError> {
     let b = body(ctx)?;
     let row = insert_checked(&mut write(&ctx.org.store), obj, &b, &ctx.req.body, &[])?;
-    let id = schema::object(obj).id_of(row);
-    crate::recent::viewed(ctx, obj, &id);
-    Ok(Response::json(201, save_result(&id, None)))
+    crate::recent::viewed(ctx, obj, row);
+    Ok(Response::json(
+        201,
+        save_result(&schema::object(obj).id_of(row), None),
+    ))
 }
 
 /// Validates and inserts a record; `extra` are changes applied on top (upsert's external id).
@@ -315,6 +313,15 @@ fn version(ctx: &Ctx, store: &Store, obj: u8, row: u32) -> (Option<String>, i64)
     (tag, modified)
 }
 
+/// [`get`], the record then put first among the recently viewed when it was read (not a 304).
+fn get_viewed(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
+    let got = get(ctx, obj, row)?;
+    if got.status == 200 {
+        crate::recent::viewed(ctx, obj, row);
+    }
+    Ok(got)
+}
+
 fn get(ctx: &Ctx, obj: u8, row: u32) -> Result<Response, ApiError> {
     // One read of the record: its ETag and its body are of the same version.
     let store = read(&ctx.org.store);
@@ -359,10 +366,9 @@ fn by_external_id(ctx: &Ctx, obj: u8, field: &str, value: &str) -> Result<Respon
         drop(store);
         return Ok(match upserted {
             Upserted::Row(row, created) => {
-                let id = def.id_of(row);
-                crate::recent::viewed(ctx, obj, &id);
+                crate::recent::viewed(ctx, obj, row);
                 let status = if created { 201 } else { 200 };
-                Response::json(status, save_result(&id, Some(created)))
+                Response::json(status, save_result(&def.id_of(row), Some(created)))
             }
             Upserted::Several(urls) => several(urls),
         });
@@ -383,11 +389,7 @@ fn by_external_id(ctx: &Ctx, obj: u8, field: &str, value: &str) -> Result<Respon
         [row] => {
             let row = *row;
             drop(store);
-            let got = get(ctx, obj, row);
-            if got.as_ref().is_ok_and(|r| r.status == 200) {
-                crate::recent::viewed(ctx, obj, &def.id_of(row));
-            }
-            got
+            get_viewed(ctx, obj, row)
         }
         rows => {
             let base = ctx.base();

@@ -14,7 +14,7 @@ use crate::ctx::Ctx;
 use crate::org::write;
 use crate::response::{ApiError, Response};
 use crate::schema;
-use crate::value::Value;
+use crate::value::{json_str, Value};
 
 const MAX_RECORDS: usize = 200;
 const MAX_TYPES: usize = 5;
@@ -114,8 +114,8 @@ fn create(ctx: &Ctx, root: u8) -> Result<Response, ApiError> {
         let id = schema::object(nodes[i].obj).id_of(rows[i]);
         out.push_str(&format!(
             "{{\"referenceId\":{},\"id\":{}}}",
-            json_text(&nodes[i].reference),
-            json_text(&id)
+            json_str(&nodes[i].reference),
+            json_str(&id)
         ));
     }
     out.push_str("]}");
@@ -205,12 +205,12 @@ fn failure(failed: &[(&str, &ApiError)]) -> Response {
         if k > 0 {
             out.push(',');
         }
-        let fields: Vec<String> = e.fields.iter().map(|f| json_text(f)).collect();
+        let fields: Vec<String> = e.fields.iter().map(|f| json_str(f)).collect();
         out.push_str(&format!(
             "{{\"referenceId\":{},\"errors\":[{{\"statusCode\":{},\"message\":{},\"fields\":[{}]}}]}}",
-            json_text(reference),
-            json_text(&e.code),
-            json_text(&e.message),
+            json_str(reference),
+            json_str(&e.code),
+            json_str(&e.message),
             fields.join(",")
         ));
     }
@@ -220,8 +220,4 @@ fn failure(failed: &[(&str, &ApiError)]) -> Response {
 
 fn invalid(message: &str) -> ApiError {
     ApiError::new(400, "INVALID_INPUT", message)
-}
-
-fn json_text(s: &str) -> String {
-    J::from(s).to_string()
 }

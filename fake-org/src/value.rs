@@ -98,6 +98,13 @@ pub(crate) fn id_value(s: &str) -> Option<Value> {
         .map(|row| Value::Id(obj, row))
 }
 
+/// `s` as a JSON string literal ([`write_json_str`], as text).
+pub(crate) fn json_str(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    write_json_str(&mut out, s);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Appends `s` as a JSON string literal.
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');

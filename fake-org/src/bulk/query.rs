@@ -266,12 +266,7 @@ fn parse_locator(s: &str) -> Option<usize> {
 
 /// Whether the request's API version serves `resultPages` (58.0 and later).
 fn has_result_pages(ctx: &Ctx) -> bool {
-    let major = ctx
-        .version
-        .split('.')
-        .next()
-        .and_then(|v| v.parse::<u32>().ok());
-    major.is_some_and(|m| m >= RESULT_PAGES_SINCE)
+    ctx.major() >= RESULT_PAGES_SINCE
 }
 
 /// Why the results of `q` cannot be read by this request: results must be asked for with the
