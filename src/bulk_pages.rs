@@ -44,11 +44,7 @@ struct PageUrl {
 
 /// Whether `api_version` (such as `66.0`) serves `resultPages`.
 pub(crate) fn version_has_result_pages(api_version: &str) -> bool {
-    api_version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok())
-        .is_some_and(|m| m >= RESULT_PAGES_SINCE)
+    crate::config::api_major(api_version).is_some_and(|m| m >= RESULT_PAGES_SINCE)
 }
 
 /// The result page URLs of a job, read from `resultPages` a listing at a time, with guards

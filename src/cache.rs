@@ -207,6 +207,15 @@ impl TokenCache {
         }
     }
 
+    /// Saves the session after a login that took `lock`: as it is when held, else taking it.
+    pub fn store_under(&self, lock: &crate::cache_lock::Locked, session: &Session) {
+        if lock.is_held() {
+            self.store_held(session);
+        } else {
+            self.store(session);
+        }
+    }
+
     /// Saves the session, the caller holding the cache's lock (or none to be had): written to
     /// a temporary file with mode 0600, then renamed over the cache, so a reader never sees
     /// half a file. Failures are logged, not returned.

@@ -331,11 +331,7 @@ fn first_login(
     };
     let session = auth.login_within(transport, left)?;
     if let Some(cache) = cache {
-        if lock.is_held() {
-            cache.store_held(&session);
-        } else {
-            cache.store(&session);
-        }
+        cache.store_under(&lock, &session);
     }
     Ok(session)
 }

@@ -118,8 +118,7 @@ impl Client {
             .collect();
         let mut body = json!({"allOrNone": all_or_none, "compositeRequest": items});
         // The member exists from 48.0 on, and not in the Tooling API's composite.
-        let major = self.api_version().split('.').next();
-        if !self.is_tooling() && major.and_then(|m| m.parse::<u32>().ok()) >= Some(48) {
+        if !self.is_tooling() && crate::config::api_major(self.api_version()) >= Some(48) {
             body["collateSubrequests"] = Value::Bool(false);
         }
         let v = self.post("composite", &body)?;

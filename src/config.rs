@@ -189,9 +189,7 @@ pub(crate) fn normalize_base_url(setting: &'static str, url: &str) -> Result<Str
     // What the errors show: never a user:password@ part or a query string (a token, perhaps).
     let shown = shown_url(trimmed);
     let origin = Origin::parse(trimmed).ok_or_else(|| {
-        let why = if trimmed.split("://").nth(1).is_some_and(|rest| {
-            rest.split(['/', '?', '#']).next().is_some_and(|a| a.contains('@'))
-        }) {
+        let why = if shown.contains("…@") {
             " (a user name or password in the URL is not used: give them as settings)"
         } else {
             ""
@@ -233,6 +231,11 @@ fn shown_url(url: &str) -> String {
     let cut = rest.find(['?', '#']).unwrap_or(rest.len());
     let tail = if cut < rest.len() { "?…" } else { "" };
     format!("{scheme}{masked}{}{tail}", &rest[..cut])
+}
+
+/// The major number of an API version such as `66.0` (`66`).
+pub(crate) fn api_major(version: &str) -> Option<u32> {
+    version.split('.').next()?.parse().ok()
 }
 
 /// Accepts `66.0`, `v66.0` or `66` and returns `66.0`.

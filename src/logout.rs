@@ -1,7 +1,7 @@
 //! Ending a session ([`Client::logout`]): its access token revoked at Salesforce and forgotten
 //! in the token cache.
 
-use crate::error::{ApiError, Error, Result};
+use crate::error::Result;
 use crate::secret::Secret;
 use crate::transport::{Body, Call};
 use crate::url::form_encode;
@@ -52,32 +52,12 @@ impl Client {
             setting: self.instance_setting(),
         })?;
         if reply.status != 200 {
-            #[derive(serde::Deserialize)]
-            struct OAuthError {
-                error: String,
-                #[serde(default)]
-                error_description: String,
+            // The OAuth error (`{error, error_description}`), redacted, as every error is read.
+            let e = crate::response::api_error("POST", REVOKE_PATH, &reply);
+            if reply.status != 400 || e.error_code() != Some("invalid_token") {
+                return Err(e);
             }
-            let answer: Option<OAuthError> = serde_json::from_slice(&reply.body).ok();
-            match answer {
-                Some(e) if reply.status == 400 && e.error == "invalid_token" => {
-                    log::debug!("logout: Salesforce no longer knew the token");
-                }
-                Some(e) => {
-                    return Err(Error::Api {
-                        method: "POST",
-                        path: REVOKE_PATH.to_string(),
-                        status: reply.status,
-                        errors: vec![ApiError {
-                            error_code: crate::redact::text(&e.error),
-                            message: crate::redact::text(&e.error_description),
-                            fields: Vec::new(),
-                            duplicate_result: None,
-                        }],
-                    })
-                }
-                None => return Err(crate::response::api_error("POST", REVOKE_PATH, &reply)),
-            }
+            log::debug!("logout: Salesforce no longer knew the token");
         }
         if let Some(cache) = &self.inner.cache {
             cache.forget(&session.access_token, deadline);

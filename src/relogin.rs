@@ -220,11 +220,7 @@ impl Client {
                 flight.ended.notify_all();
                 drop(st);
                 if let Some(cache) = &self.inner.cache {
-                    if held {
-                        cache.store_held(&fresh);
-                    } else {
-                        cache.store(&fresh);
-                    }
+                    cache.store_under(&lock, &fresh);
                 }
                 drop(lock);
                 Ok(fresh)
