@@ -7,6 +7,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use common::password_builder;
+use common::rotation::refresh_builder;
 use serde_json::json;
 use sfrest::Error;
 use sfrest_fake_org::{FakeOrg, Fault};
@@ -173,10 +174,7 @@ fn a_refresh_is_not_started_with_too_little_time_left() {
     let org = FakeOrg::start();
     org.set_refresh_token_rotation(true);
     let r0 = org.issue_refresh_token();
-    let sf = sfrest::Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(r0)
+    let sf = refresh_builder(&org, &r0)
         .get_timeout(Duration::from_millis(3000))
         .login_timeout(Duration::from_millis(4000))
         .build()
@@ -203,10 +201,7 @@ fn a_short_call_timeout_still_refreshes() {
     let org = FakeOrg::start();
     org.set_refresh_token_rotation(true);
     let r0 = org.issue_refresh_token();
-    let sf = sfrest::Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(r0)
+    let sf = refresh_builder(&org, &r0)
         .get_timeout(Duration::from_secs(2))
         .build()
         .unwrap();

@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::{Mutex, Once};
 
-use common::rotation::{presented, rotating_client, temp_dir};
+use common::rotation::{
+    assert_each_presented_once, presented, refresh_builder, rotating_client, temp_dir,
+};
 use sfrest::Client;
 use sfrest_fake_org::FakeOrg;
 
@@ -145,14 +147,7 @@ fn overlapping_runs_take_up_each_others_rotated_token() {
     }
     let tokens = presented(&org);
     assert_eq!(tokens.len(), 5, "{tokens:?}");
-    let mut unique = tokens.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(
-        unique.len(),
-        5,
-        "no refresh token was presented twice: {tokens:?}"
-    );
+    assert_each_presented_once(&tokens);
 }
 
 #[test]
@@ -182,19 +177,13 @@ fn another_refresh_token_never_gets_the_cached_session() {
     rotating_client(&org, &first, Some(&cache));
     let logins = org.login_count();
     org.revoke_refresh_tokens();
-    let err = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token("a-token-nobody-issued")
+    let err = refresh_builder(&org, "a-token-nobody-issued")
         .token_cache(&cache)
         .build()
         .unwrap_err();
     assert_eq!(err.error_code(), Some("invalid_grant"), "{err}");
     // The first token's own session is still found by the first configuration.
-    let again = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(first.as_str())
+    let again = refresh_builder(&org, &first)
         .token_cache(&cache)
         .build()
         .unwrap();

@@ -6,8 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use common::rotation::{presented, rotating_client, temp_dir};
-use sfrest::Client;
+use common::rotation::{
+    assert_each_presented_once, presented, refresh_builder, rotating_client, temp_dir,
+};
 use sfrest_fake_org::FakeOrg;
 
 /// Two runs whose sessions expire at the same moment refresh one after the other (the token
@@ -38,14 +39,7 @@ fn runs_whose_sessions_expire_together_never_present_one_token_twice() {
         }
     });
     let tokens = presented(&org);
-    let mut unique = tokens.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(
-        unique.len(),
-        tokens.len(),
-        "a token was presented twice: {tokens:?}"
-    );
+    assert_each_presented_once(&tokens);
     assert_eq!(tokens.len(), 2, "one refresh for both runs: {tokens:?}");
     // The lock (the operating system's, on the file beside the cache) is free again.
     let lock = std::fs::OpenOptions::new()
@@ -77,10 +71,7 @@ fn a_run_does_not_refresh_while_another_holds_the_lock() {
     org.set_refresh_token_rotation(true);
     let r0 = org.issue_refresh_token();
     let cache = temp_dir("held").join("tokens.json");
-    let sf = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(r0.as_str())
+    let sf = refresh_builder(&org, &r0)
         .token_cache(&cache)
         .get_timeout(std::time::Duration::from_secs(2))
         .login_timeout(std::time::Duration::from_secs(1))
@@ -100,10 +91,7 @@ fn a_run_does_not_refresh_while_another_holds_the_lock() {
     // A new client with no usable session (the cache's was expired) does not refresh either.
     std::fs::remove_file(&cache).unwrap();
     let started = std::time::Instant::now();
-    let err = Client::builder()
-        .login_url(org.login_url())
-        .client_id(org.credentials().client_id)
-        .refresh_token(r0.as_str())
+    let err = refresh_builder(&org, &r0)
         .token_cache(&cache)
         .login_timeout(std::time::Duration::from_secs(1))
         .build()
@@ -142,12 +130,5 @@ fn two_refresh_token_configurations_share_a_cache_file_safely() {
         sf.query("SELECT Id FROM Account LIMIT 1").unwrap();
     }
     let tokens = presented(&org);
-    let mut unique = tokens.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(
-        unique.len(),
-        tokens.len(),
-        "a token was presented twice: {tokens:?}"
-    );
+    assert_each_presented_once(&tokens);
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sfrest::Client;
+use sfrest::{Client, ClientBuilder};
 use sfrest_fake_org::{FakeOrg, RecordedRequest};
 
 /// The refresh tokens presented to the token endpoint, in order.
@@ -42,11 +42,28 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
-pub fn rotating_client(org: &FakeOrg, refresh: &str, cache: Option<&Path>) -> Client {
-    let mut b = Client::builder()
+/// A builder for the refresh-token flow with `refresh`, on the fake org's login host.
+pub fn refresh_builder(org: &FakeOrg, refresh: &str) -> ClientBuilder {
+    Client::builder()
         .login_url(org.login_url())
         .client_id(org.credentials().client_id)
-        .refresh_token(refresh);
+        .refresh_token(refresh)
+}
+
+/// Fails when a refresh token in `tokens` (as [`presented`] lists them) was presented twice.
+pub fn assert_each_presented_once(tokens: &[String]) {
+    let mut unique = tokens.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        tokens.len(),
+        "a token was presented twice: {tokens:?}"
+    );
+}
+
+pub fn rotating_client(org: &FakeOrg, refresh: &str, cache: Option<&Path>) -> Client {
+    let mut b = refresh_builder(org, refresh);
     if let Some(path) = cache {
         b = b.token_cache(path);
     }
