@@ -207,6 +207,22 @@ impl TokenCache {
         }
     }
 
+    /// The error of a refresh not made because another run holds the cache's lock (it is
+    /// spending the same refresh token); `then`: what happens next.
+    pub fn refresh_refused(&self, login_url: &str, then: &str) -> crate::error::Error {
+        crate::error::Error::Refused {
+            url: format!(
+                "{}{}",
+                crate::url::origin_text(login_url),
+                crate::auth::TOKEN_PATH
+            ),
+            reason: format!(
+                "another run of this job holds the lock of the token cache {} and is refreshing the session; presenting the same refresh token at once would make Salesforce revoke it. {then}",
+                self.path.display()
+            ),
+        }
+    }
+
     /// Saves the session after a login that took `lock`: as it is when held, else taking it.
     pub fn store_under(&self, lock: &crate::cache_lock::Locked, session: &Session) {
         if lock.is_held() {

@@ -306,17 +306,10 @@ fn first_login(
                 }
                 // Another run is spending the refresh token this one would present.
                 Locked::Busy => {
-                    log::warn!(
-                        "another run of the job is refreshing the session (it holds the lock of {}); not refreshing at the same time",
-                        cache.path().display()
-                    );
-                    return Err(Error::Timeout {
-                        method: "POST",
-                        path: crate::auth::TOKEN_PATH.to_string(),
-                        origin: crate::url::origin_text(&auth.config.login_url),
-                        setting: Some("SF_LOGIN_URL"),
-                        after: timeout,
-                    });
+                    return Err(cache.refresh_refused(
+                        &auth.config.login_url,
+                        "Run again once it is done (its session will be in the cache), or keep runs from overlapping.",
+                    ))
                 }
                 Locked::Unavailable => Locked::Unavailable,
             }

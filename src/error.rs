@@ -186,7 +186,8 @@ pub enum Error {
         /// What the HTTP layer reported.
         message: String,
     },
-    /// The request was refused before any byte was sent, to keep the session token safe.
+    /// The request was refused before any byte was sent, to keep the session token (or a
+    /// refresh token another run is spending) safe.
     Refused {
         /// The URL (scheme, host, port and path; never a token).
         url: String,

@@ -190,14 +190,15 @@ impl Client {
         let gave_up = saved.is_none() && (busy || timeout.is_zero() || timeout < least);
         let result = match saved {
             Some(saved) => Ok(saved),
-            None if gave_up && busy => {
-                log::warn!(
-                    "{} {}: the session expired while another run of the job was refreshing it (it held the token cache's lock); the next call will use or refresh the new one",
-                    call.method,
-                    call.path
-                );
-                Err(call.timed_out())
-            }
+            None if gave_up && busy => Err(self.inner.cache.as_ref().map_or_else(
+                || call.timed_out(),
+                |cache| {
+                    cache.refresh_refused(
+                        &self.inner.auth.config.login_url,
+                        "The next call uses the session it saves, or refreshes.",
+                    )
+                },
+            )),
             None if gave_up => Err(too_little_left(call, timeout)),
             None => {
                 self.pick_up_rotated_token();
@@ -231,9 +232,10 @@ impl Client {
                     log::warn!("logging in again failed: {e}");
                 }
                 // Ended by this call's deadline rather than by the login timeout: the threads
-                // waiting for it try themselves if they have the time.
-                let cut_short =
-                    gave_up || (budget < login_timeout && matches!(e, Error::Timeout { .. }));
+                // waiting for it try themselves if they have the time. Another run's refresh
+                // under way is the same answer for them all.
+                let cut_short = (gave_up && !busy)
+                    || (budget < login_timeout && matches!(e, Error::Timeout { .. }));
                 st.failed = Some(Failure {
                     ended: Instant::now(),
                     error: copy(&e),

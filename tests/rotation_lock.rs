@@ -82,7 +82,8 @@ fn a_run_does_not_refresh_while_another_holds_the_lock() {
     let before = presented(&org).len();
     let started = std::time::Instant::now();
     let err = sf.query("SELECT Id FROM Account LIMIT 1").unwrap_err();
-    assert!(matches!(err, sfrest::Error::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, sfrest::Error::Refused { .. }), "{err:?}");
+    assert!(err.to_string().contains("another run of this job"), "{err}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(4),
         "{:?}",
@@ -96,7 +97,8 @@ fn a_run_does_not_refresh_while_another_holds_the_lock() {
         .login_timeout(std::time::Duration::from_secs(1))
         .build()
         .unwrap_err();
-    assert!(matches!(err, sfrest::Error::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, sfrest::Error::Refused { .. }), "{err:?}");
+    assert!(err.to_string().contains("another run of this job"), "{err}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(4),
         "{:?}",
