@@ -18,7 +18,7 @@ impl Client {
     /// token, if any, is left alone.
     ///
     /// The client stays usable: its next call logs in again (a ready access token,
-    /// `SF_ACCESS_TOKEN`, cannot: its calls then fail with [`Error::SessionExpired`]). With a
+    /// `SF_ACCESS_TOKEN`, cannot: its calls then fail with [`Error::SessionExpired`](crate::Error::SessionExpired)). With a
     /// token cache, a job run every minute is better off not logging out: the next run would
     /// log in again. The write timeout applies (default 10 s); the call is not retried.
     ///
